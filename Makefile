@@ -1,0 +1,33 @@
+# `make demo` and `make test` do all set-up on a fresh machine: they create .venv and install what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.cli-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[cli]'
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.cli-installed
+
+demo: $(VENV)/.cli-installed
+	$(PY) examples/demo.py
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check src tests bench examples
+
+test: lint
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.dev-installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,89 @@
+"""The array module behind every op: NumPy by default, CuPy when asked.
+
+Ops never write ``np.``; they ask ``get_array_module(x)`` (or read ``backend.xp``) so the same code runs on
+CuPy arrays on a GPU. This module also owns the default floating dtype (float32, as in PyTorch) and the random
+generator that ``manual_seed`` resets.
+"""
+
+from __future__ import annotations
+
+import random as _py_random
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+xp: ModuleType = np
+"""The array module new arrays are made with (numpy, or cupy after ``use("cupy")``)."""
+
+_default_dtype = np.dtype(np.float32)
+_rng: Any = np.random.default_rng()
+
+
+def use(name: str) -> ModuleType:
+    """Switch the backend: ``use("numpy")`` or ``use("cupy")``. Returns the array module now in use."""
+    global xp, _rng
+    if name == "numpy":
+        xp = np
+    elif name == "cupy":
+        try:
+            import cupy
+        except ImportError as exc:  # the message says what to install, not just that the import failed
+            raise RuntimeError("backend 'cupy' needs CuPy: pip install cupy-cuda12x (or the build for your CUDA)") from exc
+        xp = cupy
+    else:
+        raise ValueError(f"backend must be 'numpy' or 'cupy'; received {name!r}")
+    _rng = xp.random.default_rng()
+    return xp
+
+
+def get_array_module(*arrays: Any) -> ModuleType:
+    """numpy or cupy, whichever the arrays live in (numpy for plain Python values)."""
+    if xp is not np:
+        import cupy
+
+        return cupy.get_array_module(*arrays)
+    return np
+
+
+def as_array(value: Any, dtype: Any = None) -> Any:
+    """``value`` as an array of the current backend, without copying when it already is one."""
+    return xp.asarray(value, dtype=dtype)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A NumPy copy of a backend array (a no-op on NumPy arrays)."""
+    if isinstance(array, np.ndarray):
+        return array
+    return array.get() if hasattr(array, "get") else np.asarray(array)
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating dtype given to tensors made from Python numbers and to new parameters (float32)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the default floating dtype; float64 is useful for gradient checking."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"default dtype must be a floating type (float32 or float64); received {dtype}")
+    _default_dtype = dtype
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every random source scratchgrad draws from: initialisation, dropout, shuffling.
+
+    Python's ``random`` and NumPy's legacy global generator are seeded too, so user code written in the notes'
+    style (``np.random.randn``) is reproducible with the same call.
+    """
+    global _rng
+    _rng = xp.random.default_rng(seed)
+    np.random.seed(seed % 2**32)
+    _py_random.seed(seed)
+
+
+def rng() -> Any:
+    """The generator that ``manual_seed`` resets (a ``Generator`` of the current backend)."""
+    return _rng

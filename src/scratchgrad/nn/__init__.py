@@ -1,0 +1,51 @@
+"""Modules and layers in PyTorch's style (NCHW): ``import scratchgrad.nn as nn``."""
+
+from . import functional, init
+from .layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LocalResponseNorm,
+    LogSoftmax,
+    MaxPool2d,
+    ReLU,
+    ResidualBlock,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .module import Module, ModuleList, Parameter, Sequential
+
+__all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "LocalResponseNorm",
+    "LogSoftmax",
+    "MaxPool2d",
+    "Module",
+    "ModuleList",
+    "Parameter",
+    "ReLU",
+    "ResidualBlock",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+]

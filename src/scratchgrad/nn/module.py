@@ -1,0 +1,316 @@
+"""Module, Parameter and the containers: the PyTorch-style way to hold weights and compose layers.
+
+Assigning a Parameter or a Module to an attribute registers it, so ``parameters()``, ``state_dict()`` and
+``train()`` / ``eval()`` find everything without the layer listing it by hand. State-dict keys are PyTorch's
+dotted names (``0.weight``, ``conv1.bias``), so the weights load into the equivalent ``torch.nn`` model.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module learns: requires grad by default and is listed by ``parameters()``."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True):
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer and model: subclasses set attributes in ``__init__`` and define ``forward``.
+
+    Example::
+
+        class TwoLayerNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(784, 50)
+                self.fc2 = nn.Linear(50, 10)
+
+            def forward(self, x):
+                return self.fc2(F.relu(self.fc1(x)))
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration ----------------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before assigning {name!r}")
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            self._buffers[name] = value  # assigning to a buffer's name replaces the buffer, as in PyTorch
+            return
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        if isinstance(value, (Parameter, Module)):
+            self.__dict__.pop(name, None)  # a plain attribute of that name would hide the registered one
+            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: look in the registries.
+        for registry in ("_parameters", "_buffers", "_modules"):
+            table = self.__dict__.get(registry)
+            if table is not None and name in table:
+                return table[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, array: Any) -> None:
+        """State that is saved with the weights but not learned (BatchNorm's running statistics)."""
+        self._buffers[name] = None if array is None else backend.as_array(array)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self._modules[name] = module
+
+    # ---- running ---------------------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode: dropout drops, batch norm uses batch statistics. Returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: dropout off, batch norm uses its running statistics. Returns self."""
+        return self.train(False)
+
+    # ---- traversal -------------------------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        stack = [(prefix, self)]
+        seen: set[int] = set()
+        while stack:
+            name, module = stack.pop(0)
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            stack[0:0] = [(f"{name}.{child}" if name else child, m) for child, m in module.named_children()]
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) for every parameter, each once, in registration order."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, param in module._parameters.items():
+                if param is not None and id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{module_name}.{name}" if module_name else name), param
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, param in self.named_parameters():
+            yield param
+
+    def named_buffers(self) -> Iterator[tuple[str, Any]]:
+        for module_name, module in self.named_modules():
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buf
+
+    def zero_grad(self) -> None:
+        for param in self.parameters():
+            param.grad = None
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        for module in self.modules():
+            fn(module)
+        return self
+
+    # ---- weights in and out ----------------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, Any]:
+        """Parameters and buffers by PyTorch's dotted names; values are the arrays themselves (not copies)."""
+        state: OrderedDict[str, Any] = OrderedDict()
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    state[prefix + name] = param.data
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    state[prefix + name] = buf
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy arrays into the parameters and buffers of the same names.
+
+        Raises ``KeyError`` listing missing and unexpected keys (when ``strict``) and ``ValueError`` listing
+        every key whose shape differs, before anything is changed.
+        """
+        targets = self._state_targets()
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
+        mismatched = [
+            f"{k}: expected {targets[k][2]}, received {tuple(np.shape(_array(state[k])))}"
+            for k in targets
+            if k in state and tuple(np.shape(_array(state[k]))) != targets[k][2]
+        ]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict for {type(self).__name__}: missing keys {missing}, unexpected keys {unexpected}"
+            )
+        if mismatched:
+            raise ValueError(f"load_state_dict for {type(self).__name__}: shape mismatch: " + "; ".join(mismatched))
+        for key, (module, name, _, kind) in targets.items():
+            if key not in state:
+                continue
+            value = backend.as_array(_array(state[key]))
+            if kind == "param":
+                param = module._parameters[name]
+                param.data = value.astype(param.data.dtype, copy=True)
+            else:
+                old = module._buffers[name]
+                module._buffers[name] = value.astype(old.dtype, copy=True)
+
+    def _state_targets(self) -> dict[str, tuple[Module, str, tuple[int, ...], str]]:
+        targets = {}
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    targets[prefix + name] = (module, name, param.shape, "param")
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    targets[prefix + name] = (module, name, tuple(buf.shape), "buffer")
+        return targets
+
+    def to(self, dtype: Any) -> Module:
+        """Cast floating parameters and buffers to ``dtype`` (e.g. float64 for gradient checking)."""
+        dtype = np.dtype(dtype)
+        for module in self.modules():
+            for param in module._parameters.values():
+                if param is not None and param.data.dtype.kind == "f":
+                    param.data = param.data.astype(dtype)
+                    param.grad = None
+            for name, buf in module._buffers.items():
+                if buf is not None and buf.dtype.kind == "f":
+                    module._buffers[name] = buf.astype(dtype)
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    # ---- display ---------------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _array(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+class Sequential(Module):
+    """Modules applied one after another; children are named 0, 1, 2, ... (or by an OrderedDict's keys).
+
+    Example: ``nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))`` has state-dict keys
+    ``0.weight``, ``0.bias``, ``2.weight``, ``2.bias``, as in PyTorch.
+    """
+
+    def __init__(self, *modules: Module | OrderedDict):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (OrderedDict, dict)):
+            for name, module in modules[0].items():
+                self.add_module(name, _check_module(module, name))
+        else:
+            for i, module in enumerate(modules):
+                self.add_module(str(i), _check_module(module, str(i)))
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self._modules)), _check_module(module, str(len(self._modules))))
+        return self
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index: int | slice) -> Any:
+        items = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*items[index])
+        return items[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (children named 0, 1, 2, ...)."""
+
+    def __init__(self, modules: Iterable[Module] = ()):
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self._modules)), _check_module(module, str(len(self._modules))))
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+def _check_module(module: Any, name: str) -> Module:
+    if not isinstance(module, Module):
+        raise TypeError(f"expected a Module for entry {name}; received {type(module).__name__}")
+    return module

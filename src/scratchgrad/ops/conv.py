@@ -1,0 +1,163 @@
+"""Convolution by im2col: unfold every filter-sized window into a column, then one matrix product.
+
+Sizes follow the notes: OH = (H + 2P - FH) / S + 1 and OW likewise. When that is not a whole number the notes
+call it an error, and so do we (``floor_mode=True`` drops the remainder as PyTorch does instead).
+
+Layout: the unfolded input ``col`` has shape (N, C*FH*FW, OH*OW), so the product W (OC, C*FH*FW) @ col gives
+(N, OC, OH*OW), already in NCHW order with no transpose. ``im2col`` / ``col2im`` with the notes' layout
+(N*OH*OW, C*FH*FW) are kept as public functions for learners.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, Tensor
+from ..backend import get_array_module
+from .linear import check_float_input
+
+
+def pair(value: Any, name: str = "value") -> tuple[int, int]:
+    """An int or a pair of ints as (height, width)."""
+    if isinstance(value, int):
+        return value, value
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    raise TypeError(f"{name} must be an int or a pair of ints (height, width); received {value!r}")
+
+
+def output_size(name: str, size: int, kernel: int, stride: int, pad: int, axis: str, floor: bool = False) -> int:
+    """OH = (H + 2P - FH) / S + 1, refusing sizes that do not divide exactly unless ``floor``."""
+    span = size + 2 * pad - kernel
+    if span < 0:
+        raise ValueError(
+            f"{name}: the kernel ({kernel}) is larger than the padded input {axis} ({size} + 2*{pad} = "
+            f"{size + 2 * pad}). Use a smaller kernel or more padding."
+        )
+    if span % stride and not floor:
+        sym = "H" if axis == "height" else "W"
+        raise ValueError(
+            f"{name}: output {axis} ({sym} + 2*padding - kernel) / stride + 1 = ({size} + {2 * pad} - {kernel}) / "
+            f"{stride} + 1 = {span / stride + 1:g} is not a whole number. Received input {axis} {sym}={size}, "
+            f"kernel={kernel}, padding={pad}, stride={stride}. Change padding or stride so that "
+            f"({sym} + 2*padding - kernel) is divisible by stride, or pass floor_mode=True to drop the remainder "
+            "as PyTorch does."
+        )
+    return span // stride + 1
+
+
+def _padded(x: Any, ph: int, pw: int) -> Any:
+    if ph == 0 and pw == 0:
+        return x
+    xp = get_array_module(x)
+    return xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+
+
+def unfold(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[int, int], out: tuple[int, int]) -> Any:
+    """(N, C, H, W) -> (N, C, FH, FW, OH, OW): every window, copied into contiguous memory.
+
+    One strided slice per kernel position (FH*FW copies of the whole output plane): a Python loop over the
+    filter, never over images or pixels.
+    """
+    xp = get_array_module(x)
+    (fh, fw), (sh, sw), (oh, ow) = kernel, stride, out
+    x = _padded(x, *pad)
+    n, c = x.shape[:2]
+    col = xp.empty((n, c, fh, fw, oh, ow), dtype=x.dtype)
+    for i in range(fh):
+        for j in range(fw):
+            col[:, :, i, j] = x[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw]
+    return col
+
+
+def fold(col: Any, shape: tuple[int, ...], stride: tuple[int, int], pad: tuple[int, int]) -> Any:
+    """The adjoint of ``unfold``: add each window back where it came from. (N, C, FH, FW, OH, OW) -> shape."""
+    xp = get_array_module(col)
+    n, c, fh, fw, oh, ow = col.shape
+    (sh, sw), (ph, pw) = stride, pad
+    h, w = shape[2] + 2 * ph, shape[3] + 2 * pw
+    x = xp.zeros((n, c, h, w), dtype=col.dtype)
+    for i in range(fh):
+        for j in range(fw):
+            x[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw] += col[:, :, i, j]
+    return x[:, :, ph : h - ph, pw : w - pw] if ph or pw else x
+
+
+def im2col(x: Any, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0) -> Any:
+    """The notes' im2col: (N, C, H, W) -> (N*OH*OW, C*FH*FW), one row per output pixel."""
+    n, c, h, w = x.shape
+    oh = output_size("im2col", h, filter_h, stride, pad, "height")
+    ow = output_size("im2col", w, filter_w, stride, pad, "width")
+    col = unfold(x, (filter_h, filter_w), (stride, stride), (pad, pad), (oh, ow))
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1)
+
+
+def col2im(col: Any, input_shape: tuple[int, ...], filter_h: int, filter_w: int, stride: int = 1, pad: int = 0) -> Any:
+    """The notes' col2im: (N*OH*OW, C*FH*FW) -> (N, C, H, W), summing overlaps (the exact adjoint of im2col)."""
+    n, c, h, w = input_shape
+    oh = output_size("col2im", h, filter_h, stride, pad, "height")
+    ow = output_size("col2im", w, filter_w, stride, pad, "width")
+    col6 = col.reshape(n, oh, ow, c, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    return fold(col6, input_shape, (stride, stride), (pad, pad))
+
+
+class Conv2d(Function):
+    """2-D convolution (cross-correlation, as every framework computes it) over NCHW input.
+
+    forward:  col = unfold(x); y = W.reshape(OC, -1) @ col                        (N, OC, OH*OW)
+    backward: dW = sum over N of gy @ col^T;  db = sum of gy;  dx = fold(W^T @ gy)
+    The input gradient is skipped when the input needs none (the first layer's images), saving the fold.
+    """
+
+    def __init__(self, stride: Any = 1, padding: Any = 0, floor_mode: bool = False):
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding")
+        self.floor_mode = floor_mode
+        if min(self.stride) < 1 or min(self.padding) < 0:
+            raise ValueError(f"conv2d: stride must be >= 1 and padding >= 0; received {stride} and {padding}")
+
+    def forward(self, x, weight, bias=None):
+        if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+            raise ValueError(
+                f"conv2d: input of shape {x.shape} does not fit weight of shape {weight.shape}: expected input "
+                f"(N, C, H, W) and weight (out_channels, C, FH, FW) with the same C"
+            )
+        check_float_input("conv2d", x, weight)
+        oc, _, fh, fw = weight.shape
+        n, _, h, w = x.shape
+        oh = output_size("conv2d", h, fh, self.stride[0], self.padding[0], "height", self.floor_mode)
+        ow = output_size("conv2d", w, fw, self.stride[1], self.padding[1], "width", self.floor_mode)
+        col = unfold(x, (fh, fw), self.stride, self.padding, (oh, ow)).reshape(n, -1, oh * ow)
+        y = weight.reshape(oc, -1) @ col
+        if bias is not None:
+            y += bias.reshape(1, oc, 1)
+        self.save_for_backward(col, weight)
+        self.x_shape = x.shape
+        return y.reshape(n, oc, oh, ow)
+
+    def backward(self, gy):
+        col, weight = self.saved
+        xp = get_array_module(gy)
+        n, oc, oh, ow = gy.shape
+        gy = gy.reshape(n, oc, oh * ow)
+        needs = self.needs_input_grad
+        gx = gw = gb = None
+        if needs[1]:
+            # One GEMM over the whole batch: (OC, N*L) @ (N*L, C*FH*FW).
+            gw = xp.tensordot(gy, col, axes=([0, 2], [0, 2])).reshape(weight.shape)
+        if len(needs) > 2 and needs[2]:
+            gb = gy.sum(axis=(0, 2))
+        if needs[0]:
+            c, fh, fw = weight.shape[1:]
+            gcol = (weight.reshape(oc, -1).T @ gy).reshape(n, c, fh, fw, oh, ow)
+            gx = fold(gcol, self.x_shape, self.stride, self.padding)
+        return gx, gw, gb
+
+
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, floor_mode: bool = False) -> Tensor:
+    """F.conv2d: x (N, C, H, W), weight (out_channels, C, FH, FW), bias (out_channels,) -> (N, out_channels, OH, OW).
+
+    Example: conv2d(x, w) with x (100, 1, 28, 28) and w (30, 1, 5, 5) has shape (100, 30, 24, 24).
+    """
+    fn = Conv2d(stride, padding, floor_mode)
+    return fn(x, weight) if bias is None else fn(x, weight, bias)

@@ -1,0 +1,490 @@
+"""Arithmetic, reductions and shape ops, each with its backward beside its forward.
+
+Broadcasting follows NumPy on either side of a binary op; ``unbroadcast`` sums a gradient back down to the
+shape of the input it belongs to (the reverse of broadcasting).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..autograd import Function, Tensor
+from ..backend import get_array_module
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape`` again."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(x)
+
+
+class Add(Function):
+    """y = a + b; dy/da = dy/db = 1."""
+
+    def forward(self, a, b):
+        self.shapes = (_shape(a), _shape(b))
+        return a + b
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy, self.shapes[0]) if na else None, unbroadcast(gy, self.shapes[1]) if nb else None)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return Add()(a, b)
+
+
+class Sub(Function):
+    """y = a - b; dy/da = 1, dy/db = -1."""
+
+    def forward(self, a, b):
+        self.shapes = (_shape(a), _shape(b))
+        return a - b
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy, self.shapes[0]) if na else None, unbroadcast(-gy, self.shapes[1]) if nb else None)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return Sub()(a, b)
+
+
+class Mul(Function):
+    """y = a * b; dy/da = b, dy/db = a (the notes' MulLayer)."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved
+        na, nb = self.needs_input_grad
+        return (unbroadcast(gy * b, _shape(a)) if na else None, unbroadcast(gy * a, _shape(b)) if nb else None)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return Mul()(a, b)
+
+
+class Div(Function):
+    """y = a / b; dy/da = 1 / b, dy/db = -a / b^2."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.saved
+        na, nb = self.needs_input_grad
+        ga = unbroadcast(gy / b, _shape(a)) if na else None
+        gb = unbroadcast(-gy * a / (b * b), _shape(b)) if nb else None
+        return ga, gb
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return Div()(a, b)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def neg(x: Any) -> Tensor:
+    return Neg()(x)
+
+
+class Pow(Function):
+    """y = x ** c; dy/dx = c * x ** (c - 1), dy/dc = y * log(x)."""
+
+    def forward(self, x, c):
+        y = x**c
+        self.save_for_backward(x, c, y)
+        return y
+
+    def backward(self, gy):
+        x, c, y = self.saved
+        nx, nc = self.needs_input_grad
+        gx = gc = None
+        if nx:
+            gx = unbroadcast(gy * (2 * x if isinstance(c, (int, float)) and c == 2 else c * x ** (c - 1)), _shape(x))
+        if nc:
+            xp = get_array_module(y)
+            gc = unbroadcast(gy * y * xp.log(x), _shape(c))
+        return gx, gc
+
+
+def pow(x: Any, c: Any) -> Tensor:  # noqa: A001  (the field's name for it)
+    return Pow()(x, c)
+
+
+class MatMul(Function):
+    """y = a @ b; dy/da = gy @ b^T, dy/db = a^T @ gy (batched and 1-D operands as in NumPy)."""
+
+    def forward(self, a, b):
+        _check_matmul(a, b)
+        self.save_for_backward(a, b)
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.saved
+        xp = get_array_module(gy)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1:
+            gy = xp.expand_dims(gy, -2)
+        if b.ndim == 1:
+            gy = xp.expand_dims(gy, -1)
+        na, nb = self.needs_input_grad
+        ga = unbroadcast(gy @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape) if na else None
+        gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ gy, b2.shape).reshape(b.shape) if nb else None
+        return ga, gb
+
+
+def _check_matmul(a: Any, b: Any) -> None:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise ValueError(f"matmul: operands must have at least one axis; received shapes {_shape(a)} and {_shape(b)}")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not match: the last axis of the first ({k_a}) must equal "
+            f"the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({k_b})"
+        )
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    return MatMul()(a, b)
+
+
+class Exp(Function):
+    def forward(self, x):
+        y = get_array_module(x).exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * y
+
+
+def exp(x: Any) -> Tensor:
+    return Exp()(x)
+
+
+class Log(Function):
+    """Natural logarithm; dy/dx = 1 / x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy / x
+
+
+def log(x: Any) -> Tensor:
+    return Log()(x)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        y = get_array_module(x).sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy / (2 * y)
+
+
+def sqrt(x: Any) -> Tensor:
+    return Sqrt()(x)
+
+
+class Abs(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.save_for_backward(xp.sign(x))
+        return xp.abs(x)
+
+    def backward(self, gy):
+        (sign,) = self.saved
+        return gy * sign
+
+
+def abs(x: Any) -> Tensor:  # noqa: A001
+    return Abs()(x)
+
+
+class Clip(Function):
+    """Clamp to [low, high]; the gradient passes where x was inside the range."""
+
+    def __init__(self, low: Any, high: Any):
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return get_array_module(x).clip(x, self.low, self.high)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        inside = True
+        if self.low is not None:
+            inside = x >= self.low
+        if self.high is not None:
+            inside = inside & (x <= self.high)
+        return gy * inside
+
+
+def clip(x: Any, low: Any = None, high: Any = None) -> Tensor:
+    return Clip(low, high)(x)
+
+
+class Cast(Function):
+    def __init__(self, dtype: Any):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype, copy=False)
+
+    def backward(self, gy):
+        return gy.astype(self.in_dtype, copy=False)
+
+
+def cast(x: Any, dtype: Any) -> Tensor:
+    return Cast(dtype)(x)
+
+
+# ---- reductions -------------------------------------------------------------------------------------------
+def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} axes")
+    return tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
+
+
+def _expand_reduced(gy: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+    """Put back the reduced axes (as length 1) so ``gy`` broadcasts against the input."""
+    if keepdims or not axes:
+        return gy
+    return gy.reshape([1 if i in axes else n for i, n in enumerate(_full_shape(gy, axes))])
+
+
+def _full_shape(gy: Any, axes: tuple[int, ...]) -> list[int]:
+    it = iter(gy.shape)
+    return [1 if i in axes else next(it) for i in range(gy.ndim + len(axes))]
+
+
+class Sum(Function):
+    def __init__(self, axis: Any = None, keepdims: bool = False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = _normalize_axis(self.axis, x.ndim)
+        self.in_shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return xp.broadcast_to(_expand_reduced(gy, self.axes, self.keepdims), self.in_shape)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Sum(axis, keepdims)(x)
+
+
+class Mean(Sum):
+    def forward(self, x):
+        y = super().forward(x)
+        self.count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
+        return y / self.count if y.dtype.kind == "f" else y.astype(np.float64) / self.count
+
+    def backward(self, gy):
+        return super().backward(gy / self.count)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return Mean(axis, keepdims)(x)
+
+
+class Max(Function):
+    """Largest element along ``axis``; the gradient is shared equally by tied maxima (as torch.amax)."""
+
+    reduce = "max"
+
+    def __init__(self, axis: Any = None, keepdims: bool = False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = _normalize_axis(self.axis, x.ndim)
+        y = getattr(x, self.reduce)(axis=self.axes, keepdims=True)
+        self.save_for_backward(x, y)
+        return y if self.keepdims else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        x, y = self.saved
+        mask = x == y
+        count = mask.sum(axis=self.axes, keepdims=True)
+        return mask * (_expand_reduced(gy, self.axes, self.keepdims) / count)
+
+
+class Min(Max):
+    reduce = "min"
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Max(axis, keepdims)(x)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Min(axis, keepdims)(x)
+
+
+# ---- shape ops --------------------------------------------------------------------------------------------
+class Reshape(Function):
+    def __init__(self, shape: Sequence[int]):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {self.shape}"
+            ) from None
+
+    def backward(self, gy):
+        return gy.reshape(self.in_shape)
+
+
+def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+    return Reshape(shape)(x)
+
+
+def flatten(x: Any, start_dim: int = 0) -> Tensor:
+    """Merge every axis from ``start_dim`` on into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
+    shape = x.shape
+    return reshape(x, tuple(shape[:start_dim]) + (-1,))
+
+
+class Transpose(Function):
+    def __init__(self, axes: Sequence[int] | None = None):
+        self.axes = None if axes is None else tuple(axes)
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return gy.transpose()
+        return gy.transpose(np.argsort(self.axes))
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
+    return Transpose(axes)(x)
+
+
+def _is_basic_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
+
+
+class GetItem(Function):
+    """x[index]; the gradient is scattered back (added where an advanced index repeats an element)."""
+
+    def __init__(self, index: Any):
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        self.index = index
+
+    def forward(self, x):
+        self.in_shape, self.in_dtype = x.shape, x.dtype
+        return x[self.index]
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
+        if _is_basic_index(self.index):
+            gx[self.index] = gy
+        else:
+            xp.add.at(gx, self.index, gy)
+        return gx
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    return GetItem(index)(x)
+
+
+class Concat(Function):
+    """Join tensors along an existing axis; the gradient is split back into the pieces."""
+
+    def __init__(self, axis: int = 0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        xp = get_array_module(*xs)
+        self.sizes = [x.shape[self.axis] for x in xs]
+        try:
+            return xp.concatenate(xs, axis=self.axis)
+        except ValueError:
+            shapes = ", ".join(str(x.shape) for x in xs)
+            raise ValueError(f"concat: shapes {shapes} must agree on every axis but axis {self.axis}") from None
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return tuple(xp.split(gy, np.cumsum(self.sizes)[:-1], axis=self.axis))
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    return Concat(axis)(*tensors)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis (all must have the same shape)."""
+    expanded = [reshape(t, _insert_axis(np.shape(t.data if isinstance(t, Tensor) else t), axis)) for t in tensors]
+    return concat(expanded, axis)
+
+
+def _insert_axis(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
+    axis = axis % (len(shape) + 1)
+    return shape[:axis] + (1,) + shape[axis:]
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape: Sequence[int]):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.in_shape)
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    return BroadcastTo(shape)(x)
