@@ -50,6 +50,7 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_hooks", {})
 
     # ---- registration ----------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -93,7 +94,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                hook(self, args, out)
+        return out
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], None]) -> Callable[[], None]:
+        """Call ``hook(module, inputs, output)`` after every forward; returns a function that removes it."""
+        key = object()
+        self._forward_hooks[key] = hook
+        return lambda: self._forward_hooks.pop(key, None)
 
     def train(self, mode: bool = True) -> Module:
         """Training mode: dropout drops, batch norm uses batch statistics. Returns self."""
