@@ -86,7 +86,8 @@ class LeNet(NotesMethods, Module):
     def __init__(self, input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10,
                  activation: str = "sigmoid", pool: str = "avg"):
         super().__init__()
-        act = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}[_choice("activation", activation, ("sigmoid", "tanh", "relu"))]
+        activations = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
+        act = activations[_choice("activation", activation, tuple(activations))]
         pool_cls = {"avg": AvgPool2d, "max": MaxPool2d}[_choice("pool", pool, ("avg", "max"))]
         pad = 2 if input_shape[1] == 28 else 0
         self.features = Sequential(

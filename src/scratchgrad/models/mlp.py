@@ -28,7 +28,9 @@ def init_weights(linear: Module, scheme: float | str) -> None:
         elif key in ("xavier", "sigmoid", "tanh"):
             std = math.sqrt(1.0 / fan_in)  # the notes' Xavier: 1 / sqrt(n) with n the previous layer's size
         else:
-            raise ValueError(f"weight_init must be a number or one of 'he', 'relu', 'xavier', 'sigmoid'; received {scheme!r}")
+            raise ValueError(
+                f"weight_init must be a number or one of 'he', 'relu', 'xavier', 'sigmoid'; received {scheme!r}"
+            )
     else:
         std = float(scheme)
     init.normal_(linear.weight, 0.0, std)

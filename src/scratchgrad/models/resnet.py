@@ -24,7 +24,9 @@ class ResNet(NotesMethods, Module):
                  widths: Sequence[int] = (16, 32, 64)):
         super().__init__()
         self.depth = 6 * blocks_per_stage + 2
-        self.stem = Sequential(Conv2d(input_shape[0], widths[0], 3, padding=1, bias=False), BatchNorm2d(widths[0]), ReLU())
+        self.stem = Sequential(
+            Conv2d(input_shape[0], widths[0], 3, padding=1, bias=False), BatchNorm2d(widths[0]), ReLU()
+        )
         stages = []
         in_ch = widths[0]
         for i, width in enumerate(widths):

@@ -37,7 +37,8 @@ def summary(model: Module, input_shape: Sequence[int], print_fn: Any = print) ->
         with no_grad():
             model(Tensor(backend.xp.zeros((1, *input_shape), dtype=backend.get_default_dtype())))
     except ValueError as exc:
-        raise ValueError(f"summary: input shape {tuple(input_shape)} does not fit {type(model).__name__}: {exc}") from None
+        name = type(model).__name__
+        raise ValueError(f"summary: input shape {tuple(input_shape)} does not fit {name}: {exc}") from None
     finally:
         for remove in removers:
             remove()
