@@ -11,7 +11,7 @@ Only ``Function.__call__`` knows about Tensors; ``forward`` and ``backward`` tak
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -24,16 +24,6 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-@contextlib.contextmanager
-def _set_grad_enabled(mode: bool) -> Iterator[None]:
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, mode
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
 class no_grad(contextlib.ContextDecorator):
     """Build no graph inside this block (or decorated function): for inference and for optimizer updates.
 
@@ -43,20 +33,26 @@ class no_grad(contextlib.ContextDecorator):
             logits = model(x)      # logits.creator is None, nothing is kept for backward
     """
 
+    mode = False
+
+    def __init__(self) -> None:
+        # A stack, not one saved value: a decorated function enters the same object again when it recurses.
+        self._previous: list[bool] = []
+
     def __enter__(self) -> None:
-        self._context = _set_grad_enabled(False)
-        self._context.__enter__()
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        self._context.__exit__(*exc)
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
 
 
 class enable_grad(no_grad):
     """Turn graph building back on inside a ``no_grad`` block."""
 
-    def __enter__(self) -> None:
-        self._context = _set_grad_enabled(True)
-        self._context.__enter__()
+    mode = True
 
 
 def _is_python_data(value: Any) -> bool:
@@ -108,9 +104,7 @@ class Tensor:
     def _make(cls, data: Any, requires_grad: bool = False, creator: Function | None = None) -> Tensor:
         """Fast constructor for op outputs: no conversion or checks (called once per op)."""
         t = object.__new__(cls)
-        if isinstance(data, np.generic):  # NumPy reductions return scalars; keep .data an array
-            data = np.asarray(data)
-        t.data = data
+        t.data = _no_scalar(data)
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = creator
@@ -207,14 +201,16 @@ class Tensor:
                     "Reduce it first (loss.sum() or loss.mean()) or pass grad= of the same shape."
                 )
             grad = backend.get_array_module(self.data).ones_like(self.data)
+            handed_out: set[int] = set()
         else:
             grad = grad.data if isinstance(grad, Tensor) else backend.as_array(grad, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {grad.shape}, expected the tensor's shape {self.shape}")
+            handed_out = {id(grad)}  # the caller's array: no leaf may keep it as its own .grad
         if self.creator is None:
-            _accumulate_leaf(self, grad)
+            _accumulate_leaf(self, grad, handed_out)
             return
-        _run_backward(self, grad, retain_graph)
+        _run_backward(self, grad, retain_graph, handed_out)
 
     # ---- operators (the functions live in ops/math.py) --------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -364,6 +360,12 @@ class Tensor:
         return activation.softmax(self, axis)
 
 
+def _no_scalar(value: Any) -> Any:
+    """A 0-d array for a NumPy scalar: reductions and arithmetic on 0-d arrays return scalars, which have no
+    in-place operators; ``.data`` and ``.grad`` are always arrays."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
+
+
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
@@ -412,14 +414,21 @@ class Function:
         self.inputs = None  # type: ignore[assignment]
 
 
-def _accumulate_leaf(tensor: Tensor, grad: Any) -> None:
+def _accumulate_leaf(tensor: Tensor, grad: Any, handed_out: set[int]) -> None:
+    """Add ``grad`` into ``tensor.grad``. ``handed_out``: ids of arrays already held elsewhere (updated here)."""
+    grad = _no_scalar(grad)
     if grad.dtype != tensor.data.dtype:
         grad = grad.astype(tensor.data.dtype)  # PyTorch keeps a gradient in its tensor's dtype
+    elif tensor.grad is None and (not grad.flags.c_contiguous or grad.base is not None or id(grad) in handed_out):
+        # .grad must be the tensor's own array: Add hands one array to both inputs, Reshape a view of its
+        # gradient, backward(grad) the caller's array, and an optimizer may change .grad in place (clipping,
+        # weight decay). Broadcast views (zero strides) become real arrays too.
+        grad = grad.copy()
     if tensor.grad is None:
-        # Broadcast views (zero strides) would surprise an optimizer that reads .grad; store a real array.
-        tensor.grad = grad if grad.flags.c_contiguous else grad.copy()
+        handed_out.add(id(grad))
+        tensor.grad = grad
     else:
-        tensor.grad = tensor.grad + grad  # not in place: the first grad may be shared with another tensor
+        tensor.grad = _no_scalar(tensor.grad + grad)  # not in place: code outside may still hold the old .grad
 
 
 def _topological_order(root: Function) -> list[Function]:
@@ -451,11 +460,11 @@ def _topological_order(root: Function) -> list[Function]:
     return order
 
 
-def _run_backward(output: Tensor, grad: Any, retain_graph: bool) -> None:
+def _run_backward(output: Tensor, grad: Any, retain_graph: bool, handed_out: set[int]) -> None:
     # Each function has one output, so gradients waiting to flow are keyed by the function that made them.
     pending: dict[int, Any] = {id(output.creator): grad}
     if output._retain_grad:
-        _accumulate_leaf(output, grad)
+        _accumulate_leaf(output, grad, handed_out)
     for fn in _topological_order(output.creator):  # type: ignore[arg-type]
         gy = pending.pop(id(fn), None)
         if gy is None:  # nothing flowed into this branch (e.g. it only feeds a non-differentiable output)
@@ -474,10 +483,10 @@ def _run_backward(output: Tensor, grad: Any, retain_graph: bool) -> None:
                     f"for an input of shape {x.data.shape}"
                 )
             if x.creator is None:
-                _accumulate_leaf(x, g)
+                _accumulate_leaf(x, g, handed_out)
                 continue
             if x._retain_grad:
-                _accumulate_leaf(x, g)
+                _accumulate_leaf(x, g, handed_out)
             key = id(x.creator)
             pending[key] = g if key not in pending else pending[key] + g
         if not retain_graph:

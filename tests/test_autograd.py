@@ -1,0 +1,229 @@
+"""Tensor, Function and backward(): the graph, the chain rule, accumulation, freeing, no_grad, seeding."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import scratchgrad as sg
+import scratchgrad.nn as nn
+import scratchgrad.nn.functional as F
+from scratchgrad import Tensor
+
+
+def f64(value) -> Tensor:
+    return Tensor(np.array(value, dtype=np.float64), requires_grad=True)
+
+
+def test_apple_orange_graph_gives_price_715_and_the_notes_gradients():
+    apple, apple_num = f64(100.0), f64(2.0)
+    orange, orange_num = f64(150.0), f64(3.0)
+    tax = f64(1.1)
+
+    price = (apple * apple_num + orange * orange_num) * tax
+    price.backward()
+
+    assert price.item() == pytest.approx(715.0, rel=1e-12)
+    assert apple_num.grad == pytest.approx(110.0, rel=1e-12)
+    assert apple.grad == pytest.approx(2.2, rel=1e-12)
+    assert orange.grad == pytest.approx(3.3, rel=1e-12)
+    assert orange_num.grad == pytest.approx(165.0, rel=1e-12)
+    assert tax.grad == pytest.approx(650.0, rel=1e-12)
+
+
+def test_backward_through_a_5000_op_chain_does_not_recurse():
+    x = f64(1.0)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0001
+    y.backward()
+    assert x.grad == pytest.approx(1.0001**5000, rel=1e-9)
+
+
+def test_a_tensor_used_twice_receives_both_gradients():
+    x = f64([3.0, -2.0])
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [6.0, -4.0])
+
+
+def test_a_diamond_b_is_a_plus_a_then_c_is_b_plus_b_gives_4():
+    a = f64(5.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_a_shared_intermediate_feeds_both_branches():
+    x = f64(2.0)
+    h = x * x  # used by two consumers: y = h*3 + exp(h)
+    y = h * 3 + h.exp()
+    y.backward()
+    assert x.grad == pytest.approx((3 + np.exp(4.0)) * 2 * 2.0, rel=1e-12)
+
+
+def test_broadcast_gradients_are_summed_back_to_each_input_shape():
+    a = Tensor(np.ones((3, 1)), requires_grad=True)
+    b = Tensor(np.ones(4), requires_grad=True)
+    (a + b).sum().backward()  # (3, 4): each a[i] feeds 4 elements, each b[j] feeds 3
+    assert a.grad.shape == (3, 1) and b.grad.shape == (4,)
+    np.testing.assert_array_equal(a.grad, np.full((3, 1), 4.0))
+    np.testing.assert_array_equal(b.grad, np.full(4, 3.0))
+
+
+def test_backward_on_a_0d_output_needs_no_argument():
+    x = Tensor(np.array(3.0), requires_grad=True)
+    y = x * x
+    assert y.shape == ()
+    y.backward()
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == () and x.grad == 6.0
+
+
+def test_backward_on_a_non_scalar_without_grad_is_an_error_that_says_reduce_first():
+    y = f64([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match="one-element"):
+        y.backward()
+
+
+def test_backward_with_an_explicit_grad_weights_the_outputs():
+    x = f64([1.0, 2.0])
+    (x * x).backward(np.array([10.0, 100.0]))
+    np.testing.assert_array_equal(x.grad, [20.0, 400.0])
+
+
+def test_backward_frees_the_graph_so_a_second_pass_is_an_error_naming_retain_graph():
+    x = f64([1.0, 2.0])
+    h = x * x
+    y = h.sum()
+    y.backward()
+    assert h.creator.saved == () and h.creator.inputs is None
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+
+
+def test_retain_graph_keeps_the_graph_and_a_second_backward_accumulates():
+    x = f64([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+
+
+def test_two_backward_passes_without_zero_grad_accumulate_like_pytorch():
+    x = f64([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0 + 2.0, 3.0 + 4.0])
+    x.zero_grad()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def test_leaf_gradients_are_independent_arrays():
+    # Add hands the same gradient array to both inputs; changing one leaf's .grad in place (gradient clipping,
+    # weight decay) must not change another's, nor the caller's array.
+    a, b = f64([1.0, 2.0]), f64([3.0, 4.0])
+    g = np.array([1.0, 1.0])
+    (a + b).backward(g)
+    a.grad *= 10
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(g, [1.0, 1.0])
+    x = f64([1.0, 2.0])
+    x.reshape(2).backward(g)
+    x.grad += 1
+    np.testing.assert_array_equal(g, [1.0, 1.0])
+
+
+def test_retain_grad_keeps_the_gradient_of_an_intermediate():
+    x = f64([1.0, 2.0])
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.grad, [6.0, 12.0])
+    np.testing.assert_array_equal(x.grad, [18.0, 36.0])
+
+
+def test_an_input_without_requires_grad_gets_no_gradient():
+    x, c = f64([1.0, 2.0]), Tensor(np.array([5.0, 6.0]))
+    (x * c).sum().backward()
+    assert c.grad is None
+    np.testing.assert_array_equal(x.grad, [5.0, 6.0])
+
+
+def test_float32_leaves_get_float32_gradients():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert x.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="floating"):
+        Tensor(np.array([1, 2]), requires_grad=True)
+
+
+def test_no_grad_builds_no_graph():
+    x = f64([1.0, 2.0])
+    with sg.no_grad():
+        y = (x * x).sum()
+    assert y.creator is None and not y.requires_grad
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward()
+    assert sg.is_grad_enabled()
+
+
+def test_no_grad_restores_graph_building_after_an_exception():
+    with pytest.raises(ZeroDivisionError), sg.no_grad():
+        1 / 0
+    assert sg.is_grad_enabled()
+    assert (f64(1.0) * 2).creator is not None
+
+
+def test_no_grad_nests_even_when_the_same_object_is_entered_twice():
+    no_grad = sg.no_grad()
+    with no_grad:
+        with no_grad:
+            pass
+        assert not sg.is_grad_enabled()
+    assert sg.is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator_survives_recursion():
+    seen = []
+
+    @sg.no_grad()
+    def depth(n: int) -> None:
+        if n:
+            depth(n - 1)
+        seen.append(sg.is_grad_enabled())
+
+    depth(3)
+    assert seen == [False] * 4
+    assert sg.is_grad_enabled()
+
+
+def test_enable_grad_builds_a_graph_inside_no_grad():
+    with sg.no_grad():
+        with sg.enable_grad():
+            y = f64(2.0) * 3
+        assert not sg.is_grad_enabled()
+    assert y.creator is not None
+
+
+def _draw_everything() -> list[np.ndarray]:
+    layer = nn.Linear(5, 4)
+    dropped = F.dropout(Tensor(np.ones((3, 6), dtype=np.float32)), 0.5)
+    return [layer.weight.data.copy(), dropped.data, np.random.randn(3), np.array([random.random()])]
+
+
+def test_manual_seed_makes_every_random_source_repeat():
+    sg.manual_seed(123)
+    first = _draw_everything()
+    sg.manual_seed(123)
+    second = _draw_everything()
+    sg.manual_seed(124)
+    other = _draw_everything()
+    for a, b, c in zip(first, second, other):
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(a, c)
