@@ -6,6 +6,7 @@
     x.grad  # array([2., 4.], dtype=float32)
 """
 
+from . import optim  # noqa: F401  (a subpackage, reached as sg.optim)
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from .backend import get_default_dtype, manual_seed, set_default_dtype
 
