@@ -22,6 +22,7 @@ from ..ops.loss import (
 )
 from ..ops.math import concat, flatten, stack
 from ..ops.norm import batch_norm, dropout, local_response_norm
+from ..ops.pad import pad
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "log_softmax",
     "max_pool2d",
     "mse_loss",
+    "pad",
     "relu",
     "sigmoid",
     "softmax",

@@ -1,0 +1,72 @@
+"""Constant padding of the two spatial axes of NCHW input, each side its own width.
+
+conv2d and the pooling ops pad symmetrically (P rows above and below). Keras's and TensorFlow's ``padding="same"``
+needs more: when the total padding is odd it puts the extra row at the bottom (and the extra column on the
+right). ``pad`` is that step on its own: forward copies the input into a larger array filled with ``value``;
+backward slices the gradient of the input's region back out (the padding has no input behind it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..autograd import Function, Tensor
+from ..backend import get_array_module
+
+
+def _widths(padding: Any) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) from an int, a (height, width) pair, or four ints."""
+    if isinstance(padding, int):
+        padding = (padding,) * 4
+    elif isinstance(padding, (tuple, list)) and len(padding) == 2:
+        padding = (padding[0], padding[0], padding[1], padding[1])
+    if (
+        not isinstance(padding, (tuple, list))
+        or len(padding) != 4
+        or not all(isinstance(p, int) and p >= 0 for p in padding)
+    ):
+        raise ValueError(
+            f"pad: padding must be an int, a pair (height, width) or four ints (top, bottom, left, right), all "
+            f">= 0; received {padding!r}"
+        )
+    return tuple(int(p) for p in padding)  # type: ignore[return-value]
+
+
+class Pad2d(Function):
+    """y = x surrounded by ``value``: (N, C, H, W) -> (N, C, top + H + bottom, left + W + right).
+
+    forward:  y = full(value); y[:, :, top:top + H, left:left + W] = x
+    backward: dx = gy[:, :, top:top + H, left:left + W]
+    """
+
+    def __init__(self, padding: Any, value: float = 0.0):
+        self.widths = _widths(padding)
+        self.value = value
+
+    def forward(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"pad: expected input of shape (N, C, H, W); received shape {x.shape}")
+        xp = get_array_module(x)
+        top, bottom, left, right = self.widths
+        n, c, h, w = x.shape
+        y = xp.full((n, c, top + h + bottom, left + w + right), self.value, dtype=x.dtype)
+        y[:, :, top : top + h, left : left + w] = x
+        self.hw = h, w
+        return y
+
+    def backward(self, gy):
+        top, _, left, _ = self.widths
+        h, w = self.hw
+        # A copy, not a view: an optimizer or a later backward may write into the gradient it receives.
+        return gy[:, :, top : top + h, left : left + w].copy()
+
+
+def pad(x: Any, padding: int | Sequence[int], value: float = 0.0) -> Tensor:
+    """F.pad for NCHW input: ``padding`` is an int, (height, width) or (top, bottom, left, right).
+
+    ``value`` fills the border (``-inf`` before max pooling, so the border never wins a window).
+
+    Example: pad(x, (0, 1, 0, 1)) with x of shape (8, 3, 28, 28) has shape (8, 3, 29, 29): one row at the
+    bottom and one column on the right, as Keras's "same" padding adds for a 2x2 kernel with stride 2 on 27.
+    """
+    return Pad2d(padding, value)(x)

@@ -1,0 +1,59 @@
+"""ops/pad.py: constant padding of NCHW input, each side its own width (Keras's asymmetric "same" padding)."""
+
+import numpy as np
+import pytest
+from core_helpers import assert_gradients_match_numerical, assert_keeps_float32, assert_matches_torch
+
+import scratchgrad.nn.functional as F
+from scratchgrad import Tensor
+
+WIDTHS = [(0, 1, 0, 1), (1, 2, 0, 3), (2, 2, 1, 1), (0, 0, 0, 0)]
+
+
+@pytest.mark.parametrize("widths", WIDTHS)
+def test_pad_gradient_matches_numerical(rng, widths):
+    x = rng.standard_normal((2, 3, 4, 5))
+    assert_gradients_match_numerical(lambda t: F.pad(t, widths), x)
+
+
+@pytest.mark.parametrize("widths", WIDTHS)
+@pytest.mark.parametrize("value", [0.0, -2.5])
+def test_pad_matches_torch(torch, rng, widths, value):
+    x = rng.standard_normal((2, 3, 4, 5))
+    top, bottom, left, right = widths
+    # torch's pad lists the last axis first: (left, right, top, bottom).
+    assert_matches_torch(
+        torch,
+        lambda t: F.pad(t, widths, value),
+        lambda t: torch.nn.functional.pad(t, (left, right, top, bottom), value=value),
+        x,
+    )
+
+
+def test_pad_places_input_and_fill(rng):
+    x = rng.standard_normal((1, 2, 3, 3)).astype(np.float32)
+    y = F.pad(Tensor(x), (0, 1, 2, 0), value=-np.inf).data
+    assert y.shape == (1, 2, 4, 5)
+    np.testing.assert_array_equal(y[:, :, :3, 2:], x)
+    assert np.isneginf(y[:, :, 3, :]).all() and np.isneginf(y[:, :, :, :2]).all()
+
+
+def test_pad_short_forms_mean_symmetric_padding(rng):
+    x = Tensor(rng.standard_normal((1, 1, 2, 3)))
+    assert F.pad(x, 1).shape == (1, 1, 4, 5)
+    assert F.pad(x, (2, 0)).shape == (1, 1, 6, 3)
+
+
+def test_pad_keeps_float32(rng):
+    assert_keeps_float32(lambda t: F.pad(t, (1, 0, 0, 1)), rng.standard_normal((2, 2, 3, 3)))
+
+
+@pytest.mark.parametrize("bad", [-1, (1, 2, 3), (0, 0, -1, 0), 1.5])
+def test_pad_rejects_bad_widths(bad):
+    with pytest.raises(ValueError, match="padding must be"):
+        F.pad(Tensor(np.zeros((1, 1, 2, 2))), bad)
+
+
+def test_pad_rejects_non_nchw_input():
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, C, H, W\); received shape \(2, 2\)"):
+        F.pad(Tensor(np.zeros((2, 2))), 1)
