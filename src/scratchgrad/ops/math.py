@@ -146,10 +146,12 @@ class MatMul(Function):
         xp = get_array_module(gy)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            gy = xp.expand_dims(gy, -2)
+        # Put back the axes a 1-D operand dropped from the output (..., n, m), the last one first: for
+        # vector @ vector gy is 0-d and has no axis -2 until the trailing one is back.
         if b.ndim == 1:
             gy = xp.expand_dims(gy, -1)
+        if a.ndim == 1:
+            gy = xp.expand_dims(gy, -2)
         na, nb = self.needs_input_grad
         ga = unbroadcast(gy @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape) if na else None
         gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ gy, b2.shape).reshape(b.shape) if nb else None
@@ -345,7 +347,8 @@ class Max(Function):
     def backward(self, gy):
         x, y = self.saved
         mask = x == y
-        count = mask.sum(axis=self.axes, keepdims=True)
+        # The count is an int64 array: dividing a float32 gradient by it would silently give float64.
+        count = mask.sum(axis=self.axes, keepdims=True).astype(gy.dtype)
         return mask * (_expand_reduced(gy, self.axes, self.keepdims) / count)
 
 
@@ -394,6 +397,9 @@ class Transpose(Function):
         self.axes = None if axes is None else tuple(axes)
 
     def forward(self, x):
+        if self.axes is not None:
+            # argsort inverts the permutation only once negative axes (allowed by NumPy) are made positive.
+            self.axes = tuple(a % x.ndim for a in self.axes)
         return x.transpose(self.axes)
 
     def backward(self, gy):
