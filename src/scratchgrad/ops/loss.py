@@ -97,14 +97,24 @@ class CrossEntropy(Function):
         logp, t = self.saved
         xp = get_array_module(logp)
         # d/dx of -sum(t log_softmax(x)) = softmax(x) * sum(t) - t; sum(t) = 1 for labels and one-hot rows.
-        gx = xp.exp(logp) * t.sum(axis=1, keepdims=True) - t
+        gx = self._scale(xp.exp(logp) * t.sum(axis=1, keepdims=True) - t, gy)
+        gt = None
+        if self.needs_input_grad[1]:  # soft targets that are themselves learned (e.g. a teacher's output)
+            # d/dt of -sum(t' log_softmax(x)), with the smoothed target t' = t (1 - smoothing) + smoothing / C.
+            gt = self._scale(logp * -(1 - self.smoothing), gy)
+        if self.single:
+            return gx[0], (None if gt is None else gt[0])
+        return gx, gt
+
+    def _scale(self, g, gy):
+        """Multiply the per-element gradient (N, C) by d(reduced loss)/d(per-sample loss), in place."""
         if self.reduction == "mean":
-            gx *= gy / len(gx)
+            g *= gy / len(g)
         elif self.reduction == "sum":
-            gx *= gy
+            g *= gy
         else:
-            gx *= (gy[None] if self.single else gy)[:, None]
-        return (gx[0] if self.single else gx), None
+            g *= (gy[None] if self.single else gy)[:, None]
+        return g
 
 
 def _target_distribution(x: Any, t: Any, xp: Any) -> Any:
@@ -174,16 +184,19 @@ class BinaryCrossEntropy(Function):
                 f"{float(p.min())} to {float(p.max())}. Apply sigmoid first, or use binary_cross_entropy_with_logits."
             )
         with _quiet(xp):
-            loss = -(t * xp.maximum(xp.log(p), -100) + (1 - t) * xp.maximum(xp.log1p(-p), -100))
-        self.save_for_backward(p, t)
+            log_p, log_1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
+        loss = -(t * log_p + (1 - t) * log_1mp)
+        self.save_for_backward(p, t, log_p - log_1mp if self.needs_input_grad[1] else None)
         return _reduce(loss, self.reduction)
 
     def backward(self, gy):
-        p, t = self.saved
+        p, t, log_odds = self.saved
         xp = get_array_module(p)
+        scale = gy / p.size if self.reduction == "mean" else gy
         g = (p - t) / xp.maximum(p * (1 - p), 1e-12)
-        g *= gy / p.size if self.reduction == "mean" else gy
-        return g, None
+        g *= scale
+        # d/dt = -(log p - log(1 - p)), with the same clamps as the loss.
+        return g, (None if log_odds is None else log_odds * -scale)
 
 
 def binary_cross_entropy(p: Any, t: Any, reduction: str = "mean") -> Tensor:
@@ -202,14 +215,15 @@ class BinaryCrossEntropyWithLogits(Function):
         _check_same_shape("binary_cross_entropy_with_logits", x, t)
         xp = get_array_module(x)
         loss = xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))
-        self.save_for_backward(_sigmoid(x), t)
+        self.save_for_backward(_sigmoid(x), t, x if self.needs_input_grad[1] else None)
         return _reduce(loss, self.reduction)
 
     def backward(self, gy):
-        p, t = self.saved
+        p, t, x = self.saved
+        scale = gy / p.size if self.reduction == "mean" else gy
         g = p - t
-        g *= gy / p.size if self.reduction == "mean" else gy
-        return g, None
+        g *= scale
+        return g, (None if x is None else x * -scale)  # d/dt = -x
 
 
 def binary_cross_entropy_with_logits(x: Any, t: Any, reduction: str = "mean") -> Tensor:
