@@ -60,15 +60,23 @@ def _descend(params, optimizer, grads, set_grad):
         optimizer.step()
 
 
+def _set_our_grad(param, grad):
+    param.grad = grad
+
+
+def _set_torch_grad(param, grad):
+    param.grad = param.new_tensor(grad)
+
+
 def _run_ours(cls, kwargs, init, grads):
     params = [Parameter(array.copy()) for array in init]
-    _descend(params, cls(params, **kwargs), grads, lambda p, g: setattr(p, "grad", g))
+    _descend(params, cls(params, **kwargs), grads, _set_our_grad)
     return [p.data for p in params]
 
 
 def _run_torch(torch, cls, kwargs, init, grads):
     params = [torch.tensor(array, requires_grad=True) for array in init]
-    _descend(params, cls(params, **kwargs), grads, lambda p, g: setattr(p, "grad", torch.from_numpy(g)))
+    _descend(params, cls(params, **kwargs), grads, _set_torch_grad)
     return [p.detach().numpy() for p in params]
 
 
@@ -97,6 +105,39 @@ def test_notes_momentum_equals_torch_sgd_with_momentum(torch, kwargs, dtype):
     ours = _run_ours(optim.Momentum, kwargs, init, grads)
     theirs = _run_torch(torch, torch.optim.SGD, kwargs, init, grads)
     _assert_same(ours, theirs, init, dtype)
+
+
+def _numpy_tree(torch, value):
+    """A torch state_dict with every tensor turned into a NumPy array, as a checkpoint file would hold it."""
+    if isinstance(value, dict):
+        return {k: _numpy_tree(torch, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numpy_tree(torch, v) for v in value)
+    return value.detach().numpy().copy() if isinstance(value, torch.Tensor) else value
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("SGD", {"lr": 0.1, "momentum": 0.9}),
+        ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+        ("RMSprop", {"momentum": 0.9, "centered": True}),
+        ("Adam", {"lr": 0.05, "amsgrad": True}),
+        ("AdamW", {"lr": 0.05}),
+    ],
+)
+def test_torch_optimizer_state_dict_loads_and_continues_like_torch(torch, name, kwargs):
+    # Same layout and state names as PyTorch: a torch checkpoint resumes here and takes torch's next steps.
+    init, grads = _problem(np.float64)
+    theirs = [torch.tensor(array, requires_grad=True) for array in init]
+    torch_optimizer = getattr(torch.optim, name)(theirs, **kwargs)
+    _descend(theirs, torch_optimizer, grads[:5], _set_torch_grad)
+    ours = [Parameter(t.detach().numpy().copy()) for t in theirs]
+    optimizer = getattr(optim, name)(ours, **kwargs)
+    optimizer.load_state_dict(_numpy_tree(torch, torch_optimizer.state_dict()))
+    _descend(theirs, torch_optimizer, grads[5:], _set_torch_grad)
+    _descend(ours, optimizer, grads[5:], _set_our_grad)
+    _assert_same([p.data for p in ours], [t.detach().numpy() for t in theirs], init, np.float64)
 
 
 def _notes_nesterov(init, grads, lr, momentum, weight_decay):

@@ -144,14 +144,15 @@ class Optimizer:
                 f"{owner}.load_state_dict: the saved state has parameter groups of sizes {saved_sizes}; "
                 f"this optimizer's groups have sizes {sizes}"
             )
-        params = self._all_params()
+        # The saved groups list each parameter's index; pair them with ours position by position, as PyTorch does.
+        by_index = dict(zip((int(i) for g in saved_groups for i in g["params"]), self._all_params()))
         state = {}
         for key, saved in state_dict["state"].items():
-            i = int(key)
-            if not 0 <= i < len(params):
-                raise ValueError(f"{owner}.load_state_dict: state for parameter {i}; there are {len(params)}")
-            state[params[i]] = {name: _import(value, params[i], f"{owner}.load_state_dict: state[{i}][{name!r}]")
-                                for name, value in saved.items()}
+            if int(key) not in by_index:
+                raise ValueError(f"{owner}.load_state_dict: state for parameter {key}, which no saved group lists")
+            param = by_index[int(key)]
+            where = f"{owner}.load_state_dict: state[{key}]"
+            state[param] = {name: _import(value, param, f"{where}[{name!r}]") for name, value in saved.items()}
         groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             restored = {k: _restore_like(v, group.get(k)) for k, v in saved.items() if k != "params"}

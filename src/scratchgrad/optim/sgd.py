@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_fraction, check_non_negative, require, with_weight_decay
+from .optimizer import Optimizer, check_fraction, check_non_negative, with_weight_decay
 
 
 class SGD(Optimizer):
@@ -49,10 +49,11 @@ class SGD(Optimizer):
         check_non_negative(self, "momentum", group["momentum"])
         check_fraction(self, "dampening", group["dampening"], include_one=True)
         check_non_negative(self, "weight_decay", group["weight_decay"])
-        if group["nesterov"]:
-            ok = group["momentum"] > 0 and group["dampening"] == 0
-            require(self, "momentum, dampening", (group["momentum"], group["dampening"]), ok,
-                    "> 0 and 0 respectively for nesterov=True")
+        if group["nesterov"] and not (group["momentum"] > 0 and group["dampening"] == 0):
+            raise ValueError(
+                "SGD: with nesterov=True, momentum must be > 0 and dampening 0; "
+                f"received momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         grad = with_weight_decay(grad, param, group["weight_decay"])
