@@ -29,7 +29,7 @@ def use(name: str) -> ModuleType:
         try:
             import cupy
         except ImportError as exc:  # the message says what to install, not just that the import failed
-            raise RuntimeError("backend 'cupy' needs CuPy: pip install cupy-cuda12x (or the build for your CUDA)") from exc
+            raise RuntimeError("backend 'cupy' needs CuPy: pip install cupy-cuda12x (or your CUDA's build)") from exc
         xp = cupy
     else:
         raise ValueError(f"backend must be 'numpy' or 'cupy'; received {name!r}")

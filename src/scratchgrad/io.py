@@ -51,7 +51,8 @@ def _safetensors() -> Any:
 
 
 def _host(array: Any) -> np.ndarray:
-    return np.ascontiguousarray(backend.to_numpy(getattr(array, "data", array)))
+    # asarray(order="C"), not ascontiguousarray: the latter turns a 0-d array (num_batches_tracked) into shape (1,)
+    return np.asarray(backend.to_numpy(getattr(array, "data", array)), order="C")
 
 
 def save_weights(model_or_state: Any, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:

@@ -77,7 +77,8 @@ class Conv2d(Module):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = conv.pair(kernel_size, "kernel_size")
-        self.stride, self.padding, self.floor_mode = conv.pair(stride, "stride"), conv.pair(padding, "padding"), floor_mode
+        self.stride, self.padding = conv.pair(stride, "stride"), conv.pair(padding, "padding")
+        self.floor_mode = floor_mode
         self.weight = init.he_normal_(_empty(out_channels, in_channels, *self.kernel_size))
         self.bias = _empty(out_channels) if bias else None
 
@@ -101,7 +102,8 @@ class Conv2d(Module):
 class _Pool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -190,8 +190,8 @@ class Module:
         every key whose shape differs, before anything is changed.
         """
         targets = self._state_targets()
-        missing = [k for k in targets if k not in state]
-        unexpected = [k for k in state if k not in targets]
+        missing = sorted(k for k in targets if k not in state)
+        unexpected = sorted(k for k in state if k not in targets)
         mismatched = [
             f"{k}: expected {targets[k][2]}, received {tuple(np.shape(_array(state[k])))}"
             for k in targets

@@ -154,7 +154,9 @@ class Conv2d(Function):
         return gx, gw, gb
 
 
-def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, floor_mode: bool = False) -> Tensor:
+def conv2d(
+    x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, floor_mode: bool = False
+) -> Tensor:
     """F.conv2d: x (N, C, H, W), weight (out_channels, C, FH, FW), bias (out_channels,) -> (N, out_channels, OH, OW).
 
     Example: conv2d(x, w) with x (100, 1, 28, 28) and w (30, 1, 5, 5) has shape (100, 30, 24, 24).
