@@ -1,0 +1,279 @@
+"""Fetch a dataset file safely: mirrors in order, a timeout, a progress bar, verify, then an atomic rename.
+
+Nothing half-written ever carries the final name: each attempt writes ``.<name>.<random>.part`` in the target
+folder, checks the byte count against ``Content-Length`` and the checksum against the published one, and only
+then renames the file into place (``os.replace`` is atomic within a folder). A failed attempt deletes its part
+file and the next mirror is tried; when every mirror fails, the error lists each URL with its reason and says
+where to put the file by hand. Only ``urllib`` is used; tqdm draws the bar when it is installed.
+
+Checksums: the bytes served are checked against the published md5 / sha256 of the archive. Where a ``.gz`` was
+re-compressed (as the MNIST copies embedded here and in ``shared/data`` were), the archive hash cannot match,
+so ``content_sha256`` - the sha256 of the decompressed bytes - is checked instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, Sequence
+
+from .errors import DatasetError, file_error
+from .idx import GZIP_ERRORS, gzip_damaged, open_maybe_gzip
+
+DEFAULT_TIMEOUT = 30.0
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file as the mirrors serve it, and what it must hash to.
+
+    Attributes:
+        name: the file name, appended to each mirror's base URL.
+        md5, sha256: the published checksum of the bytes served (the ``.gz`` or ``.tar.gz`` itself).
+        content_sha256: sha256 of the decompressed bytes, which survives re-compression of the ``.gz``.
+    """
+
+    name: str
+    md5: str | None = None
+    sha256: str | None = None
+    content_sha256: str | None = None
+
+
+def _hash_stream(f: BinaryIO, *algorithms: str) -> dict[str, str]:
+    hashers = {name: hashlib.new(name) for name in algorithms}
+    while chunk := f.read(_CHUNK):
+        for h in hashers.values():
+            h.update(chunk)
+    return {name: h.hexdigest() for name, h in hashers.items()}
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """Hex digest of the bytes of ``path`` as stored (``"sha256"``, ``"md5"``, ...)."""
+    with open(path, "rb") as f:
+        return _hash_stream(f, algorithm)[algorithm]
+
+
+def content_sha256(path: str | os.PathLike) -> str:
+    """sha256 of the decompressed bytes of a ``.gz`` file (of the bytes themselves when it is not gzip).
+
+    Example: ``content_sha256("train-labels-idx1-ubyte.gz")`` is ``"65a50cbb...01c5"`` for MNIST, however the
+    file was compressed.
+    """
+    try:
+        with open_maybe_gzip(path) as f:
+            return _hash_stream(f, "sha256")["sha256"]
+    except GZIP_ERRORS as exc:
+        raise gzip_damaged(path, exc) from exc
+
+
+def checksum_problem(path: str | os.PathLike, remote: RemoteFile, served: dict[str, str] | None = None) -> str | None:
+    """What is wrong with ``path``'s checksum, naming the expected and the received hash; None when it matches.
+
+    ``served`` holds digests already computed while downloading (``{"md5": ..., "sha256": ...}``), so the bytes
+    are not read twice. A file with no published checksum passes (its parser still checks its structure).
+    """
+    served = served if served is not None else {"md5": file_digest(path, "md5"), "sha256": file_digest(path)}
+    for algorithm in ("sha256", "md5"):
+        if getattr(remote, algorithm) is not None and served[algorithm] == getattr(remote, algorithm):
+            return None
+    if remote.content_sha256 is not None:
+        what, expected = "sha256 of the decompressed content", remote.content_sha256
+        try:
+            actual = content_sha256(path)
+        except DatasetError:
+            return (f"checksum mismatch: {what} expected {expected}, but the file is not valid gzip "
+                    f"(sha256 of the bytes received {served['sha256']})")
+        if actual == expected:
+            return None
+    elif remote.sha256 is not None or remote.md5 is not None:
+        what = "sha256" if remote.sha256 is not None else "md5"
+        expected, actual = getattr(remote, what), served[what]
+    else:
+        return None
+    return f"checksum mismatch: {what} expected {expected}, received {actual}"
+
+
+def verify(path: str | os.PathLike, remote: RemoteFile) -> None:
+    """Raise ``DatasetError`` naming the file and both hashes unless it matches a published checksum."""
+    problem = checksum_problem(path, remote)
+    if problem is not None:
+        raise file_error(path, problem)
+
+
+class _Progress:
+    """tqdm's bar when tqdm is installed; otherwise one line on stderr, rewritten at most twice a second."""
+
+    def __init__(self, total: int | None, label: str):
+        self.total, self.label, self.done, self._last = total, label, 0, 0.0
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self._bar: Any = None
+        else:
+            self._bar = tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(n)
+        elif time.monotonic() - self._last > 0.5:
+            self._last = time.monotonic()
+            self._line()
+
+    def _line(self, end: str = "") -> None:
+        of = f" of {self.total / 1e6:.1f} MB" if self.total else ""
+        print(f"\rdownloading {self.label}: {self.done / 1e6:.1f} MB{of}", end=end, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        else:
+            self._line(end="\n")
+
+
+def _fetch(url: str, out: BinaryIO, timeout: float, progress: bool) -> dict[str, str]:
+    """Stream ``url`` into ``out``; returns the md5 and sha256 of what arrived. Raises on any short read."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"only http:// and https:// mirrors are supported, not {url!r}")
+    request = urllib.request.Request(url, headers={"User-Agent": "scratchgrad"})
+    hashers = {"md5": hashlib.md5(), "sha256": hashlib.sha256()}
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length is not None and length.isdigit() else None
+        bar = _Progress(total, url.rsplit("/", 1)[-1]) if progress else None
+        received = 0
+        try:
+            while chunk := response.read(_CHUNK):
+                out.write(chunk)
+                for h in hashers.values():
+                    h.update(chunk)
+                received += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
+    # http.client returns a short body without complaint when the server closes early; count it ourselves.
+    if total is not None and received != total:
+        raise ConnectionError(f"the connection closed after {received:,} of {total:,} bytes (truncated download)")
+    if received == 0:
+        raise ConnectionError("the server sent an empty body")
+    return {name: h.hexdigest() for name, h in hashers.items()}
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return f"no answer within the {timeout:g} s timeout"
+    if isinstance(exc, urllib.error.URLError):
+        return f"could not connect ({exc.reason})"
+    return str(exc) or type(exc).__name__
+
+
+def download(
+    remote: RemoteFile,
+    mirrors: Sequence[str],
+    folder: str | os.PathLike,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> Path:
+    """Download ``remote`` into ``folder`` from the first mirror that serves it intact; returns its path.
+
+    Args:
+        remote: the file name and its published checksums.
+        mirrors: base URLs tried in order; the URL of the file is ``mirror + remote.name``.
+        folder: where the file ends up (created if needed).
+        timeout: seconds to wait for a connection or for each read before trying the next mirror.
+        progress: draw a progress bar on stderr.
+
+    Raises: ``DatasetError`` listing every URL tried and why it failed, and how to place the file by hand.
+
+    Example::
+
+        download(RemoteFile("t10k-labels-idx1-ubyte.gz", content_sha256="ff7bcfd4..."), MNIST.mirrors, "~/data")
+    """
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / remote.name
+    failures = []
+    for mirror in mirrors:
+        url = mirror + remote.name
+        fd, part = tempfile.mkstemp(dir=folder, prefix=f".{remote.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                served = _fetch(url, out, timeout, progress)
+            problem = checksum_problem(part, remote, served)
+            if problem is None:
+                os.replace(part, target)
+                return target
+            failures.append(f"  {url}: {problem}; the downloaded file was deleted")
+        except (OSError, ValueError, http.client.HTTPException) as exc:  # HTTP errors, timeouts, short reads
+            failures.append(f"  {url}: {_reason(exc, timeout)}")
+        finally:
+            Path(part).unlink(missing_ok=True)  # a no-op after the rename; on any failure, no half file remains
+    tried = "\n".join(failures) if failures else "  (no mirrors were given)"
+    raise DatasetError(
+        f"could not download {remote.name}; tried:\n{tried}\n"
+        f"To place it by hand, fetch {remote.name} from any of those URLs (or copy it from another machine) and "
+        f"save it as {target}"
+    )
+
+
+def _safe_member_parts(member: tarfile.TarInfo, top: str, archive: Path) -> tuple[str, ...]:
+    """The path parts of a member that may be extracted, or an error for one that could write elsewhere."""
+    parts = PurePosixPath(member.name).parts
+    if member.name.startswith(("/", "\\")) or ".." in parts or not parts or parts[0] != top:
+        raise file_error(archive, f"refusing to extract {member.name!r}: every member must lie inside {top}/")
+    if not (member.isfile() or member.isdir()):
+        raise file_error(archive, f"refusing to extract {member.name!r}: links and special files are not allowed")
+    return parts
+
+
+def extract_tar(archive: str | os.PathLike, folder: str | os.PathLike, top: str) -> Path:
+    """Extract ``archive`` (a ``.tar`` or ``.tar.gz`` whose members all lie under ``top/``) into ``folder/top``.
+
+    Path traversal is refused: a member that is absolute, contains ``..``, lies outside ``top/``, or is a link
+    or device raises ``DatasetError`` before anything reaches ``folder/top``. Members are copied as plain files
+    (never through ``TarFile.extract``) into a staging folder that is renamed into place at the end.
+    """
+    archive, folder = Path(archive), Path(folder)
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{top}.", suffix=".part"))
+    try:
+        try:
+            with tarfile.open(archive, "r:*") as tar:
+                for member in tar:
+                    path = staging.joinpath(*_safe_member_parts(member, top, archive))
+                    if member.isdir():
+                        path.mkdir(parents=True, exist_ok=True)
+                        continue
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    with tar.extractfile(member) as src, open(path, "wb") as dst:  # type: ignore[union-attr]
+                        shutil.copyfileobj(src, dst)
+        except (tarfile.TarError, *GZIP_ERRORS) as exc:
+            raise file_error(archive, f"is not a readable tar archive ({exc})") from exc
+        final = folder / top
+        if not final.exists():
+            os.replace(staging / top, final)
+        else:  # an incomplete earlier copy: replace its files one by one, each rename atomic
+            for path in sorted((staging / top).rglob("*")):
+                destination = final / path.relative_to(staging / top)
+                if path.is_dir():
+                    destination.mkdir(exist_ok=True)
+                else:
+                    os.replace(path, destination)
+        return final
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
