@@ -1,0 +1,132 @@
+"""nn/layers.py: each layer's shapes, defaults, modes and input checks (the ops underneath are tested in tests/ops).
+
+Named test_nn_layers.py, not test_layers.py, so it cannot clash with a Keras layers test of the same basename.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from core_helpers import random_array
+
+import scratchgrad.nn as nn
+import scratchgrad.nn.functional as F
+from scratchgrad import Tensor
+
+
+def f32(shape, seed=0) -> Tensor:
+    return Tensor(random_array(seed, shape).astype(np.float32))
+
+
+def test_linear_maps_n_in_features_to_n_out_features_with_he_weights_and_zero_bias():
+    layer = nn.Linear(1000, 400)
+    assert layer(f32((7, 1000))).shape == (7, 400)
+    assert layer.weight.shape == (400, 1000) and layer.weight.dtype == np.float32
+    assert layer.weight.data.std() == pytest.approx(np.sqrt(2 / 1000), rel=0.02)
+    assert abs(layer.weight.data.mean()) < 0.002
+    np.testing.assert_array_equal(layer.bias.data, np.zeros(400))
+
+
+def test_conv2d_of_the_notes_example_has_he_weights_and_zero_bias():
+    layer = nn.Conv2d(1, 30, 5)
+    assert layer(f32((3, 1, 28, 28))).shape == (3, 30, 24, 24)
+    big = nn.Conv2d(64, 128, 3)
+    assert big.weight.shape == (128, 64, 3, 3)
+    assert big.weight.data.std() == pytest.approx(np.sqrt(2 / (64 * 9)), rel=0.02)
+    np.testing.assert_array_equal(big.bias.data, np.zeros(128))
+
+
+def test_conv2d_with_stride_padding_and_no_bias():
+    layer = nn.Conv2d(3, 4, (3, 5), stride=2, padding=(1, 2), bias=False)
+    assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+    assert layer(f32((2, 3, 9, 7))).shape == (2, 4, 5, 4)
+
+
+def test_conv2d_layer_names_the_expected_input_when_channels_differ():
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\).*\(2, 1, 8, 8\)"):
+        nn.Conv2d(3, 4, 3)(f32((2, 1, 8, 8)))
+
+
+@pytest.mark.parametrize("layer", [nn.Linear(4, 2), nn.Conv2d(1, 2, 3)], ids=["Linear", "Conv2d"])
+def test_layers_refuse_uint8_images_and_float64_input_with_a_type_error(layer):
+    shape = (2, 4) if isinstance(layer, nn.Linear) else (2, 1, 5, 5)
+    with pytest.raises(TypeError, match="uint8"):
+        layer(Tensor(np.full(shape, 255, dtype=np.uint8)))
+    with pytest.raises(TypeError, match=r"float64.*float32"):
+        layer(Tensor(np.ones(shape)))
+    assert layer.double()(Tensor(np.ones(shape))).dtype == np.float64  # after .double() it fits
+
+
+@pytest.mark.parametrize(("cls", "shape"), [(nn.BatchNorm1d, (8, 3)), (nn.BatchNorm2d, (4, 3, 5, 5))])
+def test_batchnorm_layer_uses_batch_statistics_in_training_and_running_ones_in_eval(cls, shape):
+    layer = cls(3)
+    x = Tensor((random_array(0, shape) * 4 + 7).astype(np.float32))
+    axes = (0,) + tuple(range(2, len(shape)))
+    y = layer(x).data
+    np.testing.assert_allclose(y.mean(axis=axes), 0.0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=axes), 1.0, rtol=1e-3)
+    assert int(layer.num_batches_tracked) == 1
+    np.testing.assert_allclose(layer.running_mean, 0.1 * x.data.mean(axis=axes), rtol=1e-5)
+    running = layer.running_mean.copy()
+
+    layer.eval()
+    y_eval = layer(x).data
+    expected = (x.data - running.reshape((1, 3) + (1,) * (len(shape) - 2))) / np.sqrt(
+        layer.running_var.reshape((1, 3) + (1,) * (len(shape) - 2)) + 1e-5
+    )
+    np.testing.assert_allclose(y_eval, expected, rtol=1e-5)
+    np.testing.assert_array_equal(layer.running_mean, running)
+    assert int(layer.num_batches_tracked) == 1
+
+
+def test_batchnorm_layers_check_the_number_of_axes_and_channels():
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\).*\(4, 3\)"):
+        nn.BatchNorm2d(3)(f32((4, 3)))
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\).*\(4, 2\)"):
+        nn.BatchNorm1d(3)(f32((4, 2)))
+
+
+def test_dropout_layer_drops_in_training_and_is_the_identity_in_eval():
+    layer = nn.Dropout(0.5)
+    x = Tensor(np.ones((50, 40), dtype=np.float32))
+    assert 0.4 < (layer(x).data == 0).mean() < 0.6
+    layer.eval()
+    np.testing.assert_array_equal(layer(x).data, x.data)
+    with pytest.raises(ValueError):
+        nn.Dropout(-0.1)
+
+
+MODULE_EQUALS_FUNCTION = {
+    "ReLU": (nn.ReLU(), F.relu),
+    "Sigmoid": (nn.Sigmoid(), F.sigmoid),
+    "Tanh": (nn.Tanh(), F.tanh),
+    "LeakyReLU": (nn.LeakyReLU(0.2), lambda x: F.leaky_relu(x, 0.2)),
+    "Softmax": (nn.Softmax(1), lambda x: F.softmax(x, 1)),
+    "LogSoftmax": (nn.LogSoftmax(1), lambda x: F.log_softmax(x, 1)),
+    "Identity": (nn.Identity(), lambda x: x),
+    "MaxPool2d": (nn.MaxPool2d(3, 2, 1), lambda x: F.max_pool2d(x, 3, 2, 1)),
+    "AvgPool2d": (nn.AvgPool2d(2), lambda x: F.avg_pool2d(x, 2, 2)),
+    "AdaptiveAvgPool2d": (nn.AdaptiveAvgPool2d(1), lambda x: x.mean(axis=(2, 3), keepdims=True)),
+    "LocalResponseNorm": (nn.LocalResponseNorm(3, 0.1), lambda x: F.local_response_norm(x, 3, 0.1)),
+    "Flatten": (nn.Flatten(), lambda x: x.reshape(2, -1)),
+}
+
+
+@pytest.mark.parametrize("name", MODULE_EQUALS_FUNCTION)
+def test_parameterless_layer_computes_its_function(name):
+    module, fn = MODULE_EQUALS_FUNCTION[name]
+    x = f32((2, 3, 4, 4))
+    np.testing.assert_allclose(module(x).data, fn(x).data, rtol=1e-6)
+    assert list(module.parameters()) == []
+
+
+def test_pool_layers_of_the_notes_example():
+    assert nn.MaxPool2d(2)(f32((2, 30, 24, 24))).shape == (2, 30, 12, 12)
+
+
+def test_residual_block_keeps_or_projects_the_shortcut():
+    same = nn.ResidualBlock(4, 4)
+    assert same.downsample is None and same(f32((2, 4, 6, 6))).shape == (2, 4, 6, 6)
+    down = nn.ResidualBlock(4, 8, stride=2)
+    assert down(f32((2, 4, 7, 7))).shape == (2, 8, 4, 4)
+    assert "downsample.0.weight" in down.state_dict() and "downsample.1.running_var" in down.state_dict()
