@@ -3,9 +3,19 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from datafiles import write_cifar
 
 import scratchgrad as sg
-from scratchgrad.data import ArrayDataset, Compose, DataLoader, OneHot, RandomCrop, RandomHorizontalFlip
+from scratchgrad.data import (
+    CIFAR10,
+    ArrayDataset,
+    Compose,
+    DataLoader,
+    Normalize,
+    OneHot,
+    RandomCrop,
+    RandomHorizontalFlip,
+)
 
 
 def _labels_seen(loader):
@@ -154,3 +164,17 @@ def test_bad_arguments(kwargs, message):
 def test_arrays_of_different_lengths():
     with pytest.raises(ValueError, match=r"x of shape \(10,\) and t of shape \(9,\)"):
         DataLoader((np.arange(10), np.arange(9)), 2)
+
+
+def test_the_cifar_training_pipeline(tmp_path):
+    write_cifar(tmp_path, "python", n=6)
+    augment = Compose([
+        RandomCrop(32, padding=4, seed=0), RandomHorizontalFlip(seed=1),
+        Normalize([0.5] * 3, [0.25] * 3),
+    ])
+    loader = DataLoader(CIFAR10(root=tmp_path), 8, shuffle=True, seed=0, transform=augment)
+    batches = list(loader)
+    assert len(batches) == 4 and [len(x) for x, _ in batches] == [8, 8, 8, 6]
+    x, t = batches[0]
+    assert x.shape == (8, 3, 32, 32) and x.dtype == np.float32 and t.dtype == np.int64
+    assert -2.0 <= x.data.min() and x.data.max() <= 2.0  # (0..1 - 0.5) / 0.25; padding zeros give -2

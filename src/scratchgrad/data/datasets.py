@@ -228,7 +228,7 @@ class CIFAR10(ImageDataset):
         batches = [read_batch(path) for path in paths]
         data = np.empty((sum(len(rows) for rows, _ in batches), 32, 32, 3), dtype=np.uint8)
         start = 0
-        for rows, _ in batches:  # fill one channels-last array batch by batch: no second full copy
+        for rows, _ in batches:  # reorder into channels-last batch by batch, into the one array that is kept
             data[start : start + len(rows)] = rows_to_images(rows, channels_last=True)
             start += len(rows)
         super().__init__(data, np.concatenate([labels for _, labels in batches]))

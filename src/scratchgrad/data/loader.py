@@ -69,7 +69,7 @@ class DataLoader:
         sampler: str | None = None,
         scale: bool = True,
     ):
-        if isinstance(dataset, (tuple, list)) and len(dataset) == 2:
+        if isinstance(dataset, tuple) and len(dataset) == 2:  # (x, t) arrays; a list may be a dataset
             dataset = ArrayDataset(*dataset)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer; received {batch_size!r}")
