@@ -133,6 +133,12 @@ def test_matmul_of_mismatched_shapes_is_a_value_error_naming_both(shape_a, shape
     assert str(shape_a) in str(info.value) and str(shape_b) in str(info.value)
 
 
+def test_matmul_of_uint8_images_with_float32_weights_is_computed_in_float32_not_wrapped():
+    images = Tensor(np.full((1, 3), 200, dtype=np.uint8))
+    y = images @ Tensor(np.full((3, 1), 2.0, dtype=np.float32))
+    assert y.dtype == np.float32 and y.item() == 1200.0
+
+
 # ---- reductions --------------------------------------------------------------------------------------------
 @st.composite
 def shape_and_axis(draw):

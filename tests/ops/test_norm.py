@@ -143,3 +143,9 @@ def test_local_response_norm_matches_alexnets_formula_and_numerical_gradients(si
 
 def test_local_response_norm_keeps_float32():
     assert_keeps_float32(lambda t: F.local_response_norm(t, 3, 0.1), random_array(0, (2, 4, 3, 3)))
+
+
+def test_batch_norm_refuses_float64_input_for_float32_weights():
+    w = Tensor(np.ones(2, dtype=np.float32))
+    with pytest.raises(TypeError, match=r"float64.*float32"):
+        F.batch_norm(Tensor(np.ones((4, 2))), np.zeros(2, np.float32), np.ones(2, np.float32), w, training=True)

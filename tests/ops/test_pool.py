@@ -90,3 +90,10 @@ def test_pool_padding_over_half_the_kernel_is_a_value_error():
 def test_pool_keeps_float32(kind):
     pool = POOLS[kind][0]
     assert_keeps_float32(lambda t: pool(t, 3, 2, 1), random_array(0, (2, 2, 5, 5)))
+
+
+@pytest.mark.parametrize("kind", POOLS)
+def test_pool_refuses_integer_images_instead_of_wrapping_them(kind):
+    pool = POOLS[kind][0]
+    with pytest.raises(TypeError, match=r"uint8.*astype"):
+        pool(Tensor(np.full((1, 1, 4, 4), 200, dtype=np.uint8)), 2)

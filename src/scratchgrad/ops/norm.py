@@ -7,6 +7,7 @@ from typing import Any
 from .. import backend
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
+from .linear import check_float_input
 
 
 def _data(x: Any) -> Any:
@@ -28,6 +29,8 @@ class BatchNorm(Function):
     def forward(self, x, weight=None, bias=None):
         if x.ndim < 2:
             raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, ...); received {x.shape}")
+        if weight is not None:  # otherwise float64 input would silently make float32 weights' output float64
+            check_float_input("batch_norm", x, weight)
         xp = get_array_module(x)
         c = x.shape[1]
         self.axes = (0,) + tuple(range(2, x.ndim))

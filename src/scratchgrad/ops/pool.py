@@ -17,6 +17,12 @@ from .conv import output_size, pair
 def _pool_geometry(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> tuple:
     if x.ndim != 4:
         raise ValueError(f"{name}: expected input of shape (N, C, H, W); received shape {x.shape}")
+    if x.dtype.kind != "f":
+        # Summing uint8 windows would wrap around at 256 (and -inf padding has no integer value).
+        raise TypeError(
+            f"{name}: input has dtype {x.dtype}; expected a floating dtype. Convert integer images first, "
+            "e.g. x.astype('float32') / 255."
+        )
     k = pair(kernel, "kernel_size")
     s = k if stride is None else pair(stride, "stride")
     p = pair(padding, "padding")
