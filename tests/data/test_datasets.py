@@ -11,6 +11,7 @@ from scratchgrad.data import (
     FashionMNIST,
     content_sha256,
     datasets,
+    describe_sources,
     load_cifar10,
     load_fashion_mnist,
     load_mnist,
@@ -182,3 +183,14 @@ def test_cifar10_prefers_the_python_form_and_reports_bad_files(tmp_path):
     (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(b"\x80\x02")
     with pytest.raises(DatasetError, match="test_batch: is not a readable pickle"):
         CIFAR10(root=tmp_path, train=False)
+
+
+def test_describe_sources_says_where_files_would_be_read_without_reading_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(FashionMNIST, "fallbacks", ())
+    assert describe_sources("mnist") == f"{sources.EMBEDDED / 'mnist'} (embedded copy)"
+    assert describe_sources("fashion-mnist").startswith("not found (download=True fetches it from http")
+    write_cifar(tmp_path, "binary", n=1)
+    assert describe_sources("cifar10", root=tmp_path) == str(tmp_path / "cifar-10-batches-bin")
+    assert CIFAR10.find(tmp_path, train=False) == [tmp_path / "cifar-10-batches-bin" / "test_batch.bin"]
+    with pytest.raises(ValueError, match="unknown dataset 'svhn'; expected one of mnist, fashion_mnist, cifar10"):
+        describe_sources("svhn")

@@ -68,6 +68,16 @@ class ImageDataset(ArrayDataset):
 
     classes: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def _wanted(cls, root: Root, train: bool) -> tuple[list[tuple[str, ...]], list[Path]]:
+        raise NotImplementedError(f"{cls.__name__} is built from arrays, not found in files")
+
+    @classmethod
+    def find(cls, root: Root = None, train: bool = True) -> list[Path] | None:
+        """The files this dataset would read, without reading them; None when they are nowhere (see sources)."""
+        names, folders = cls._wanted(root, train)
+        return sources.find_files(folders, names)
+
     def __init__(self, data: np.ndarray, targets: np.ndarray):
         if data.dtype != np.uint8 or data.ndim not in (3, 4):
             raise ValueError(f"images must be uint8 (N, H, W) or (N, H, W, C); received {data.dtype} {data.shape}")
@@ -104,14 +114,19 @@ class _IdxDataset(ImageDataset):
     resources: ClassVar[dict[str, tuple[RemoteFile, RemoteFile]]]   # "train"/"test" -> (images, labels)
     fallbacks: ClassVar[tuple[Path, ...]] = ()
 
+    @classmethod
+    def _wanted(cls, root: Root, train: bool) -> tuple[list[tuple[str, ...]], list[Path]]:
+        """The files of a split (each as .gz or raw) and the folders to look for them in, in order."""
+        names = [(r.name, r.name.removesuffix(".gz")) for r in cls.resources["train" if train else "test"]]
+        return names, sources.candidate_folders(root, (cls.folder, cls.torchvision_folder), cls.fallbacks)
+
     def __init__(self, root: Root = None, train: bool = True, download: bool = False, *, progress: bool = True):
         self.train = train
-        remotes = self.resources["train" if train else "test"]
-        names = [(r.name, r.name.removesuffix(".gz")) for r in remotes]
-        folders = sources.candidate_folders(root, (self.folder, self.torchvision_folder), self.fallbacks)
+        names, folders = self._wanted(root, train)
 
         def fetch_all() -> list[Path]:
             target = sources.download_folder(root, self.folder)
+            remotes = self.resources["train" if train else "test"]
             return [fetch(remote, self.mirrors, target, progress=progress) for remote in remotes]
 
         how = f"Pass download=True to fetch them from {self.mirrors[0]} (checksums are verified)."
@@ -208,11 +223,15 @@ class CIFAR10(ImageDataset):
     archive = RemoteFile("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a")
     folders = ("cifar-10-batches-py", "cifar-10-batches-bin")
 
+    @classmethod
+    def _wanted(cls, root: Root, train: bool) -> tuple[list[tuple[str, ...]], list[Path]]:
+        """The batch files of a split (python or binary form) and the folders to look for them in, in order."""
+        stems = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
+        return [(stem, f"{stem}.bin") for stem in stems], sources.candidate_folders(root, cls.folders)
+
     def __init__(self, root: Root = None, train: bool = True, download: bool = False, *, progress: bool = True):
         self.train = train
-        stems = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
-        names = [(stem, f"{stem}.bin") for stem in stems]
-        folders = sources.candidate_folders(root, self.folders)
+        names, folders = self._wanted(root, train)
 
         def fetch_and_extract() -> list[Path] | None:
             target = sources.download_folder(root)
@@ -233,6 +252,27 @@ class CIFAR10(ImageDataset):
             start += len(rows)
         super().__init__(data, np.concatenate([labels for _, labels in batches]))
         self.paths = paths
+
+
+_BY_NAME = {"mnist": MNIST, "fashion_mnist": FashionMNIST, "cifar10": CIFAR10}
+
+
+def describe_sources(name: str, root: Root = None) -> str:
+    """Where the files of dataset ``name`` ("mnist", "fashion-mnist", "cifar10") would be read from, in words.
+
+    Example: ``describe_sources("mnist")`` is ``".../scratchgrad/data/embedded/mnist (embedded copy)"`` on a
+    machine with no other copy.
+    """
+    key = name.lower().replace("-", "_")
+    if key not in _BY_NAME:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(_BY_NAME)}")
+    cls = _BY_NAME[key]
+    found = [cls.find(root, train) for train in (True, False)]
+    if None in found:
+        return f"not found (download=True fetches it from {cls.mirrors[0]})"
+    folder = found[0][0].parent
+    note = " (embedded copy)" if sources.EMBEDDED in folder.parents else ""
+    return f"{folder}{note}"
 
 
 def _as_arrays(dataset: ImageDataset, normalize: bool, flatten: bool, one_hot_label: bool,
