@@ -1,4 +1,5 @@
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -95,3 +96,14 @@ def test_bytes_after_the_declared_data(tmp_path):
 
 def test_dataset_error_is_a_value_error():
     assert issubclass(DatasetError, ValueError)
+
+
+def test_parsing_holds_the_array_and_no_second_copy(tmp_path):
+    path = write_idx(tmp_path / "big-idx3-ubyte.gz", np.zeros((20_000, 28, 28), np.uint8))  # 15.7 MB
+    tracemalloc.start()
+    try:
+        images = read_idx_images(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * images.nbytes  # the array and small read buffers, not a second whole copy

@@ -48,7 +48,8 @@ def _read_exactly(f: BinaryIO, buffer: memoryview) -> int:
     """Fill ``buffer`` from ``f``; returns how many bytes arrived (fewer only when the file ends early)."""
     filled = 0
     while filled < len(buffer):
-        n = f.readinto(buffer[filled:])
+        # At most 1 MiB per call: gzip's readinto decompresses into a temporary of the size asked for.
+        n = f.readinto(buffer[filled : filled + (1 << 20)])
         if not n:
             break
         filled += n
