@@ -6,6 +6,9 @@ import random
 
 import numpy as np
 import pytest
+from core_helpers import assert_gradients_match_numerical, random_array, seeds
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scratchgrad as sg
 import scratchgrad.nn as nn
@@ -62,6 +65,35 @@ def test_a_shared_intermediate_feeds_both_branches():
     y = h * 3 + h.exp()
     y.backward()
     assert x.grad == pytest.approx((3 + np.exp(4.0)) * 2 * 2.0, rel=1e-12)
+
+
+GRAPH_OPS = [lambda p, q: p + q, lambda p, q: (p * q).tanh(), lambda p, q: p - 0.5 * q]
+
+
+@st.composite
+def random_graphs(draw):
+    """A program over two leaves: each step applies an op to any two earlier nodes, so nodes are reused freely."""
+    return [
+        (draw(st.integers(0, len(GRAPH_OPS) - 1)), draw(st.integers(0, i + 1)), draw(st.integers(0, i + 1)))
+        for i in range(draw(st.integers(1, 8)))
+    ]
+
+
+def run_graph(program, a, b):
+    nodes = [a, b]
+    for op, i, j in program:
+        nodes.append(GRAPH_OPS[op](nodes[i], nodes[j]))
+    out = nodes[2]
+    for node in nodes[3:]:  # every intermediate reaches the output, most of them along several paths
+        out = out + node
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(program=random_graphs(), seed=seeds)
+def test_gradients_through_random_graphs_with_shared_nodes_match_numerical(program, seed):
+    a, b = random_array(seed, (3,)), random_array(seed + 1, (2, 1))
+    assert_gradients_match_numerical(lambda p, q: run_graph(program, p, q), a, b)
 
 
 def test_broadcast_gradients_are_summed_back_to_each_input_shape():

@@ -116,6 +116,14 @@ def test_dropout_masks_repeat_under_the_same_seed():
     np.testing.assert_array_equal(F.dropout(x, 0.5).data, first)
 
 
+def test_dropout_gradient_matches_numerical_when_every_evaluation_draws_the_same_mask():
+    def seeded_dropout(t):
+        sg.manual_seed(11)
+        return F.dropout(t, 0.4)
+
+    assert_gradients_match_numerical(seeded_dropout, random_array(0, (4, 5)))
+
+
 def test_dropout_keeps_float32():
     assert_keeps_float32(lambda t: F.dropout(t, 0.3), random_array(0, (3, 4)))
 
