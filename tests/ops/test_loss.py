@@ -168,6 +168,20 @@ def test_binary_cross_entropy_refuses_values_that_are_not_probabilities():
         F.mse_loss(Tensor(np.zeros(2)), Tensor(np.zeros(3)))
 
 
+@pytest.mark.parametrize("fn", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+def test_integer_0_1_targets_take_the_predictions_float32_dtype(fn):
+    p = Tensor(np.array([0.2, 0.7], dtype=np.float32), requires_grad=True)
+    loss = fn(p, np.array([0, 1]))
+    assert loss.dtype == np.float32
+    assert loss.item() == pytest.approx(fn(p, np.array([0.0, 1.0], dtype=np.float32)).item())
+
+
+def test_cross_entropy_takes_labels_as_a_python_list_or_int():
+    x = random_array(0, (2, 3))
+    assert F.cross_entropy(Tensor(x), [2, 0]).item() == F.cross_entropy(Tensor(x), np.array([2, 0])).item()
+    assert F.cross_entropy(Tensor(x[0]), 2).item() == F.cross_entropy(Tensor(x[:1]), np.array([2])).item()
+
+
 LOSSES = {
     "mse_loss": (F.mse_loss, lambda: (random_array(0, (3, 4)), random_array(1, (3, 4)))),
     "sum_squared_error": (F.sum_squared_error, lambda: (random_array(0, (3, 4)), random_array(1, (3, 4)))),

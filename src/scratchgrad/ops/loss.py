@@ -27,11 +27,14 @@ def _reduce(loss: Any, reduction: str) -> Any:
     return loss
 
 
-def _check_same_shape(name: str, y: Any, t: Any) -> None:
+def _same_shape_target(name: str, y: Any, t: Any) -> Any:
+    """The target, checked to have the prediction's shape; integer targets (0/1 labels) take its dtype, since
+    float32 predictions minus int64 labels would silently compute the loss and its gradient in float64."""
     if y.shape != t.shape:
         raise ValueError(
             f"{name}: prediction and target must have the same shape; received {y.shape} and {t.shape}"
         )
+    return t.astype(y.dtype) if t.dtype.kind in "iub" else t
 
 
 class MSELoss(Function):
@@ -42,7 +45,7 @@ class MSELoss(Function):
         self.reduction = reduction
 
     def forward(self, y, t):
-        _check_same_shape("mse_loss", y, t)
+        t = _same_shape_target("mse_loss", y, t)
         diff = y - t
         self.save_for_backward(diff)
         return _reduce(diff * diff, self.reduction)
@@ -80,6 +83,7 @@ class CrossEntropy(Function):
 
     def forward(self, x, t):
         xp = get_array_module(x)
+        t = xp.asarray(t)  # labels may come as a Python int or list
         single = x.ndim == 1  # one sample (C,) as in the notes' first examples
         if single:
             x, t = x[None], t[None]
@@ -176,7 +180,7 @@ class BinaryCrossEntropy(Function):
         self.reduction = reduction
 
     def forward(self, p, t):
-        _check_same_shape("binary_cross_entropy", p, t)
+        t = _same_shape_target("binary_cross_entropy", p, t)
         xp = get_array_module(p)
         if p.size and (p.min() < 0 or p.max() > 1):
             raise ValueError(
@@ -212,7 +216,7 @@ class BinaryCrossEntropyWithLogits(Function):
         self.reduction = reduction
 
     def forward(self, x, t):
-        _check_same_shape("binary_cross_entropy_with_logits", x, t)
+        t = _same_shape_target("binary_cross_entropy_with_logits", x, t)
         xp = get_array_module(x)
         loss = xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))
         self.save_for_backward(_sigmoid(x), t, x if self.needs_input_grad[1] else None)
