@@ -1,0 +1,338 @@
+"""The Keras ``Layer`` on our engine: shape bookkeeping in channels-last, a core ``nn`` module doing the work.
+
+A Keras layer knows its sizes only once its input shape is known. Then ``build`` checks the input against what
+the layer takes, computes the output shape (as Keras reports it: channels-last, batch axis ``None``) and builds
+the core module (``nn.Conv2d``, ``nn.Linear``, ...). Inside a model, 4-D tensors run channels-first (N, C, H, W),
+the layout of our convolution and pooling ops; only shapes shown to the user are channels-last.
+
+Weights move in and out in Keras's layouts (``get_weights`` / ``set_weights``): a Conv2D kernel is (kh, kw, in,
+out) where the core holds (out, in, kh, kw); a Dense kernel is (in, out) where the core holds (out, in).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+from ..nn import Module
+from . import activations
+
+Shape = tuple[int, ...]
+
+
+def snake_case(name: str) -> str:
+    """Keras's default layer names: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, ReLU -> re_lu."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def show(shape: Sequence[Any]) -> str:
+    """A shape as Keras prints it: (None, 30, 30, 32), and (None, 128) for one axis after the batch."""
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def to_internal(x: Tensor) -> Tensor:
+    """(N, H, W, C) -> (N, C, H, W), the layout the core ops run in; other ranks are left as they are."""
+    return x.transpose(0, 3, 1, 2) if x.ndim == 4 else x
+
+
+def to_user(x: Tensor) -> Tensor:
+    """The inverse of ``to_internal``: (N, C, H, W) -> (N, H, W, C)."""
+    return x.transpose(0, 2, 3, 1) if x.ndim == 4 else x
+
+
+def check_shape(argument: str, shape: Any) -> Shape:
+    """A Keras shape argument (``input_shape=(28, 28, 1)``) as a tuple of positive ints."""
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not all(isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+        raise ValueError(
+            f"argument `{argument}` must be a tuple of positive ints without the batch axis, e.g. (28, 28, 1); "
+            f"received {shape!r} (sizes unknown until the data arrives, such as None, are not supported)"
+        )
+    return tuple(int(s) for s in shape)
+
+
+class Layer:
+    """Base class of the Keras layers: a name, shapes, weights in Keras layouts, a core module once built.
+
+    Args (every layer):
+        name: unique within a model; by default Keras's (conv2d, conv2d_1, dense, ...), given at ``add`` time.
+        input_shape: the shape of one sample, without the batch axis, on the first layer of a model.
+        input_dim: ``input_shape=(input_dim,)``, for Dense as first layer.
+        trainable: False freezes the layer's weights (they count as non-trainable in ``summary``).
+
+    Subclasses define ``_output_shape(shape)`` (which also validates the input), ``_make_module(shape)`` and
+    ``_call(x)`` on the internal layout; ``_weight_slots`` lists the core attributes that are the Keras weights,
+    with the axis order that turns each into Keras's layout.
+    """
+
+    ndim: int | None = None  # the input rank, batch axis included, that the layer requires (Keras's InputSpec)
+    min_ndim: int | None = None
+    rank_hint = ""
+    # (core attribute, axes that make the Keras layout or None, trainable)
+    _weight_slots: tuple[tuple[str, tuple[int, ...] | None, bool], ...] = ()
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        input_shape: Sequence[int] | None = None,
+        input_dim: int | None = None,
+        trainable: bool = True,
+    ):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: argument `name` must be a string; received {name!r}")
+        self._name = name
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        self._declared_input_shape = None if input_shape is None else check_shape("input_shape", input_shape)
+        self._trainable = bool(trainable)
+        self._activation_name, self._activation = activations.get(None)
+        self.module: Module | None = None
+        self._in: Shape | None = None
+        self._out: Shape | None = None
+
+    # ---- names and shapes ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name or snake_case(type(self).__name__)
+
+    @property
+    def built(self) -> bool:
+        return self._out is not None
+
+    @property
+    def input_shape(self) -> tuple:
+        """The input's shape with a ``None`` batch axis, e.g. (None, 32, 32, 3)."""
+        if self._in is None:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined input shape.')
+        return (None, *self._in)
+
+    @property
+    def output_shape(self) -> tuple:
+        """The output's shape with a ``None`` batch axis, e.g. (None, 30, 30, 32)."""
+        if self._out is None:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined output shape.')
+        return (None, *self._out)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        self._apply_trainable()
+
+    def _apply_trainable(self) -> None:
+        if self.module is not None:
+            for param in self.module.parameters():
+                param.requires_grad = self._trainable
+
+    @property
+    def activation_name(self) -> str:
+        """The name of the activation applied last ("linear" when none), which the losses look at."""
+        return self._activation_name
+
+    def _set_activation(self, activation: Any) -> None:
+        self._activation_name, self._activation = activations.get(activation, self.name)
+
+    # ---- building --------------------------------------------------------------------------------------
+    def build(self, input_shape: Sequence[Any]) -> None:
+        """Create the weights for inputs of ``input_shape``, batch axis first: (None, 28, 28, 1) as in Keras."""
+        self._build(check_shape("input_shape", tuple(input_shape)[1:]))
+
+    def compute_output_shape(self, input_shape: Sequence[Any]) -> tuple:
+        """The output shape for ``input_shape`` (batch axis first), without building anything."""
+        shape = check_shape("input_shape", tuple(input_shape)[1:])
+        self._check_rank(shape)
+        return (input_shape[0], *self._output_shape(shape))
+
+    def _build(self, shape: Shape) -> Shape:
+        """Build for one sample of ``shape`` (no batch axis) and return the output shape; a second call checks."""
+        if self.built:
+            if shape != self._in:
+                raise ValueError(
+                    f'Input 0 of layer "{self.name}" is incompatible with the layer: expected shape='
+                    f"{show((None, *self._in))}, found shape={show((None, *shape))}"  # type: ignore[misc]
+                )
+            return self._out  # type: ignore[return-value]
+        self._check_rank(shape)
+        out = self._output_shape(shape)
+        self.module = self._make_module(shape)
+        self._apply_trainable()
+        self._in, self._out = shape, out
+        return out
+
+    def _check_rank(self, shape: Shape) -> None:
+        rank = len(shape) + 1
+        if self.ndim is not None and rank != self.ndim:
+            expected = f"ndim={self.ndim}"
+        elif self.min_ndim is not None and rank < self.min_ndim:
+            expected = f"min_ndim={self.min_ndim}"
+        else:
+            return
+        raise ValueError(
+            f'Input 0 of layer "{self.name}" is incompatible with the layer: expected {expected}, found '
+            f"ndim={rank}. Full shape received: {show((None, *shape))}"
+            + (f". {self.rank_hint}" if self.rank_hint else "")
+        )
+
+    def _output_shape(self, shape: Shape) -> Shape:
+        return shape
+
+    def _make_module(self, shape: Shape) -> Module | None:
+        return None
+
+    # ---- running ---------------------------------------------------------------------------------------
+    def _call(self, x: Tensor) -> Tensor:
+        """The layer's work before its activation, on the internal layout."""
+        return x
+
+    def _forward(self, x: Tensor, logits: bool = False) -> Tensor:
+        """The layer on the internal layout; ``logits`` skips the final activation (for a fused loss)."""
+        y = self._call(x)
+        return y if logits else self._activation(y, activations.channel_axis(y))
+
+    def __call__(self, x: Any, training: bool = False) -> Tensor:
+        """Apply the layer on its own to channels-last data (a Tensor or an array), building it if needed.
+
+        ``training`` selects dropout and batch statistics, as in Keras (off by default outside ``fit``).
+        """
+        x = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=backend.get_default_dtype()))
+        self._build(tuple(x.shape[1:]))
+        if self.module is not None:
+            self.module.train(training)
+        return to_user(self._forward(to_internal(x)))
+
+    # ---- weights ---------------------------------------------------------------------------------------
+    def _slots(self) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:
+        if self.module is None:
+            return []
+        slots = []
+        for attr, axes, trainable in self._weight_slots:
+            value = getattr(self.module, attr, None)
+            if value is not None:
+                slots.append((attr, axes, trainable, value))
+        return slots
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy copies in Keras's layouts and order (e.g. [kernel, bias]); [] before building."""
+        weights = []
+        for _, axes, _, value in self._slots():
+            array = backend.to_numpy(value.data if isinstance(value, Tensor) else value)
+            weights.append(np.array(array.transpose(axes) if axes else array))
+        return weights
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Replace the weights with arrays in Keras's layouts, as ``get_weights`` returns them."""
+        slots = self._slots()
+        if len(weights) != len(slots):
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of length '
+                f"{len(weights)}, but the layer was expecting {len(slots)} weights."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for (_, axes, _, value), array in zip(slots, arrays):
+            expected = tuple(value.shape[a] for a in axes) if axes else tuple(value.shape)
+            if array.shape != expected:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {expected} is not compatible with provided weight shape "
+                    f"{array.shape}."
+                )
+        for (attr, axes, _, value), array in zip(slots, arrays):
+            core = np.ascontiguousarray(array.transpose(np.argsort(axes)) if axes else array)
+            if isinstance(value, Tensor):  # keep the Parameter object: an optimizer holds it
+                value.data = backend.as_array(core.astype(value.dtype))
+            else:
+                setattr(self.module, attr, backend.as_array(core.astype(value.dtype)))
+
+    def _counts(self) -> tuple[int, int]:
+        """(trainable, non-trainable) weight counts."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer {self.name}, but the layer isn't built. You can build "
+                f"it manually via: `{self.name}.build(batch_input_shape)`."
+            )
+        trainable = frozen = 0
+        for _, _, is_trainable, value in self._slots():
+            size = int(np.prod(value.shape))
+            if is_trainable and self._trainable:
+                trainable += size
+            else:
+                frozen += size
+        return trainable, frozen
+
+    def count_params(self) -> int:
+        """How many numbers the layer's weights hold (moving statistics included, as Keras counts them)."""
+        return sum(self._counts())
+
+    def __repr__(self) -> str:
+        shape = f", output_shape={show(self.output_shape)}" if self.built else ""
+        return f"<{type(self).__name__} name={self.name}{shape}>"
+
+
+def pair(layer: Layer, argument: str, value: Any) -> tuple[int, int]:
+    """An int or a pair of positive ints as (height, width), refused in Keras's terms otherwise."""
+    if isinstance(value, (int, np.integer)):
+        value = (value, value)
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and v > 0 for v in value)
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(
+        f'Layer "{layer.name}": the `{argument}` argument must be a positive int or a tuple of 2 positive ints; '
+        f"received {argument}={value!r}"
+    )
+
+
+def padding_mode(layer: Layer, value: Any) -> str:
+    if isinstance(value, str) and value.lower() in ("valid", "same"):
+        return value.lower()
+    raise ValueError(
+        f'Layer "{layer.name}": the `padding` argument must be "valid" or "same"; received padding={value!r}'
+    )
+
+
+def check_channels_last(layer: Layer, data_format: Any) -> None:
+    if data_format not in (None, "channels_last"):
+        raise ValueError(
+            f'Layer "{layer.name}": only data_format="channels_last" (N, H, W, C) is supported; received '
+            f"data_format={data_format!r}. Transpose channels-first images with x.transpose(0, 2, 3, 1)."
+        )
+
+
+def window_geometry(
+    layer: Layer, argument: str, shape: Shape, kernel: tuple[int, int], strides: tuple[int, int], padding: str
+) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
+    """Output (height, width) of a sliding window, and the padding (top, bottom, left, right) it needs.
+
+    "valid": out = floor((size - k) / stride) + 1, no padding, and a window larger than the input is an error.
+    "same" (Keras's and TensorFlow's rule): out = ceil(size / stride); total padding = max((out - 1) * stride + k
+    - size, 0), split with the odd one at the bottom / right.
+    """
+    outs: list[int] = []
+    pads: list[int] = []
+    for size, k, s, axis in zip(shape[:2], kernel, strides, ("height", "width")):
+        if padding == "same":
+            out = -(-size // s)
+            total = max((out - 1) * s + k - size, 0)
+            pads += [total // 2, total - total // 2]
+        else:
+            if k > size:
+                raise ValueError(
+                    f'Layer "{layer.name}": {argument}={kernel} is larger than its input (input shape '
+                    f'{show((None, *shape))}, {axis} {size}) with padding="valid". Expected {argument} <= '
+                    f'{shape[:2]}; use a smaller {argument} or padding="same".'
+                )
+            out = (size - k) // s + 1
+            pads += [0, 0]
+        outs.append(out)
+    return (outs[0], outs[1]), (pads[0], pads[1], pads[2], pads[3])
