@@ -234,10 +234,10 @@ def read_images(path: Path, input_shape: tuple[int, ...], invert: bool = False) 
         array = array[None] if c == 1 else array.transpose(2, 0, 1)
     array = np.asarray(array)
     scaled = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array.astype(np.float32)
-    if scaled.ndim == len(input_shape) - 1:  # (H, W) for a one-channel model
-        scaled = scaled[None]
-    if scaled.ndim == len(input_shape):
-        scaled = scaled[None]
+    if scaled.ndim == 2:  # one grey image (H, W)
+        scaled = scaled[None, None]
+    elif scaled.ndim == 3:  # one image (C, H, W), or several grey ones (N, H, W) as MNIST stores them
+        scaled = scaled[None] if scaled.shape == tuple(input_shape) else scaled[:, None]
     if scaled.shape[1:] != tuple(input_shape):
         expected = tuple(input_shape)
         raise UsageError(f"{path}: images of shape {scaled.shape[1:]} do not fit the model's input {expected}")
@@ -314,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)  # a diverged run: the message names the step and the checkpoint
         return 1
+    except BrokenPipeError:  # output piped into head or less, which stopped reading
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
