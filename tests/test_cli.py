@@ -19,8 +19,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
-    code = main(["train", "--model", "two_layer_net", "--epochs", "2", "--limit", "3000", "--batch-size", "50", "--lr", "0.01",
-                 "--out", str(folder), "--no-progress"])
+    code = main(["train", "--model", "two_layer_net", "--epochs", "2", "--limit", "3000", "--batch-size", "50",
+                 "--lr", "0.01", "--out", str(folder), "--no-progress"])
     assert code == 0
     return folder
 
@@ -104,7 +104,7 @@ def test_models_and_datasets_list(capsys):
         (["train", "--dataset", "imagenet"], "unknown dataset 'imagenet'"),
         (["train", "--epochs", "0"], "argument --epochs: must be >= 1"),
         (["summary", "--model", "simple_convnet", "--input-shape", "28,28"], "expected C,H,W"),
-        (["summary", "--model", "simple_convnet", "--input-shape", "1,3,3"], "kernel (5) is larger than the padded input height"),
+        (["summary", "--model", "simple_convnet", "--input-shape", "1,3,3"], "kernel (5) is larger than the padded"),
         (["evaluate", "/nonexistent/run"], "has no config.json"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
