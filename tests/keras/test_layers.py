@@ -257,3 +257,32 @@ def test_data_of_the_wrong_shape_gets_keras_message_and_a_hint(rng):
     model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Flatten(), layers.Dense(2)])
     with pytest.raises(ValueError, match=r"expected shape=\(None, 28, 28, 1\), found shape=\(3, 28, 28\)\. Add the"):
         model.predict(rng.random((3, 28, 28)))
+
+
+def test_softmax_activation_on_images_is_over_the_channels(rng):
+    x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    y = layers.Activation("softmax")(x).data
+    expected = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(y, expected, rtol=1e-5)
+
+
+def test_relu_layer_options():
+    x = np.array([[-2.0, 0.5, 3.0, 8.0]], dtype=np.float32)
+    np.testing.assert_allclose(layers.ReLU()(x).data, [[0, 0.5, 3, 8]])
+    np.testing.assert_allclose(layers.ReLU(max_value=6.0, negative_slope=0.1)(x).data, [[-0.2, 0.5, 3, 6]])
+
+
+def test_global_pooling_over_height_and_width(rng):
+    x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    np.testing.assert_allclose(layers.GlobalAveragePooling2D()(x).data, x.mean(axis=(1, 2)), rtol=1e-5)
+    np.testing.assert_array_equal(layers.GlobalMaxPooling2D()(x).data, x.max(axis=(1, 2)))
+    model = keras.Sequential([keras.Input(shape=(7, 7, 64)), layers.GlobalAveragePooling2D()])
+    assert model.output_shape == (None, 64)
+
+
+def test_dropout_on_its_own_is_inference_unless_training(rng):
+    x = rng.random((4, 10)).astype(np.float32) + 1
+    dropout = layers.Dropout(0.5)
+    np.testing.assert_array_equal(dropout(x).data, x)
+    y = dropout(x, training=True).data
+    assert set(np.unique(y[y != 0] / x[y != 0]).round(5)) == {2.0} and (y == 0).any()

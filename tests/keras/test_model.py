@@ -368,3 +368,43 @@ def test_fit_before_compile_and_mismatched_targets(rng):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match=r"label value of 3 which is outside the valid range of \[0, 3\)"):
         model.fit(x, np.full(8, 3), verbose=0)
+
+
+def test_fit_builds_a_model_that_had_no_input_shape(rng):
+    x, labels = blobs(rng, n=16)
+    model = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, labels, epochs=1, verbose=0)
+    assert model.input_shape == (None, 4) and model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
+
+
+def test_initial_epoch_continues_the_count(rng, capsys):
+    x, labels = blobs(rng, n=16)
+    model = small_classifier()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, labels, epochs=3, initial_epoch=1, verbose=2)
+    assert len(history.history["loss"]) == 2
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch")] == ["Epoch 2/3",
+                                                                                                   "Epoch 3/3"]
+
+
+def test_a_function_can_be_the_loss(rng):
+    x = rng.standard_normal((32, 2)).astype(np.float32)
+    y = (x.sum(axis=1, keepdims=True) > 0).astype(np.float32)
+
+    def mean_absolute_error(y_true, y_pred):
+        return (y_pred - y_true).abs().mean(axis=-1)
+
+    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss=mean_absolute_error)
+    loss = model.evaluate(x, y, verbose=0)
+    assert loss == pytest.approx(np.mean(np.abs(model.predict(x) - y)), rel=1e-5)
+
+
+def test_accuracy_over_several_sigmoid_outputs_is_refused():
+    model = keras.Sequential([layers.Dense(3, activation="sigmoid", input_shape=(2,))])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    with pytest.raises(ValueError, match="binary_crossentropy over 3 outputs .* is not supported"):
+        model.evaluate(np.zeros((2, 2)), np.zeros((2, 3)), verbose=0)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    assert model.evaluate(np.zeros((2, 2)), np.zeros((2, 3)), verbose=0) == pytest.approx(np.log(2), rel=1e-5)

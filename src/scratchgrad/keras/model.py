@@ -258,10 +258,13 @@ class Sequential(Module):
     def _renames(self) -> dict[str, str]:
         return {"accuracy": "acc", "val_accuracy": "val_acc"} if "acc" in self._metrics else {}
 
-    def _objective(self, action: str) -> losses.Objective:
+    def _prepare(self, action: str, x: Any) -> tuple[losses.Objective, np.ndarray]:
+        """The compiled objective and ``x`` as an array; the model is built from ``x`` if it was not yet."""
         if self.loss is None:
             raise RuntimeError(f"You must compile your model before {action}. Call `model.compile(optimizer, loss)`.")
-        return losses.Objective(self.loss, self._layers[-1].activation_name, self.output_shape, bool(self._metrics))
+        x = self._inputs(x)
+        last = self._layers[-1].activation_name
+        return losses.Objective(self.loss, last, self.output_shape, bool(self._metrics)), x
 
     def _core_optimizer(self) -> optim.Optimizer:
         if isinstance(self.optimizer, optim.Optimizer):
@@ -308,8 +311,7 @@ class Sequential(Module):
             shuffle: a new order of the training samples every epoch.
             initial_epoch: the epoch to start from (to continue an earlier fit).
         """
-        objective = self._objective("training")
-        x = self._inputs(x)
+        objective, x = self._prepare("training", x)
         if y is None or len(x) != len(y):
             raise ValueError(
                 f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {None if y is None else len(y)}. "
@@ -368,8 +370,7 @@ class Sequential(Module):
         """The loss (and accuracy) over ``x``, ``y`` in inference mode: ``[loss, accuracy]``, or the loss alone
         when compiled without metrics, or a dict with ``return_dict``.
         """
-        objective = self._objective("evaluating")
-        x = self._inputs(x)
+        objective, x = self._prepare("evaluating", x)
         loader = DataLoader((x, objective.targets(y)), batch_size or 32, scale=False)
         logs = keras_logs(self._trainer(objective, loader).evaluate(loader), self._renames)
         if verbose:
@@ -391,7 +392,7 @@ class Sequential(Module):
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Set every weight from a list as ``get_weights`` returns it."""
-        sizes = [len(layer.get_weights()) for layer in self._layers]
+        sizes = [len(layer._slots()) for layer in self._layers]
         if len(weights) != sum(sizes):
             raise ValueError(
                 f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of length '
