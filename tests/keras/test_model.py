@@ -408,3 +408,12 @@ def test_accuracy_over_several_sigmoid_outputs_is_refused():
         model.evaluate(np.zeros((2, 2)), np.zeros((2, 3)), verbose=0)
     model.compile(optimizer="adam", loss="binary_crossentropy")
     assert model.evaluate(np.zeros((2, 2)), np.zeros((2, 3)), verbose=0) == pytest.approx(np.log(2), rel=1e-5)
+
+
+def test_programs_written_against_keras_models_import_the_same_class():
+    from scratchgrad.keras.layers import Dense
+    from scratchgrad.keras.models import Sequential
+
+    model = Sequential()
+    model.add(Dense(32, activation="relu", input_dim=784))
+    assert isinstance(model, keras.Sequential) and model.output_shape == (None, 32)

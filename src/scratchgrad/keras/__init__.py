@@ -10,8 +10,8 @@ project's Trainer (``scratchgrad.train``), optimizers are ``scratchgrad.optim``'
 ``scratchgrad.data.DataLoader``.
 """
 
-from . import callbacks, datasets, layers, losses, optimizers, utils
+from . import callbacks, datasets, layers, losses, models, optimizers, utils
 from .layers import Input
 from .model import Sequential
 
-__all__ = ["Input", "Sequential", "callbacks", "datasets", "layers", "losses", "optimizers", "utils"]
+__all__ = ["Input", "Sequential", "callbacks", "datasets", "layers", "losses", "models", "optimizers", "utils"]
