@@ -27,6 +27,7 @@ from .base import (
     check_shape,
     padding_mode,
     pair,
+    show,
     to_internal,
     to_user,
     window_geometry,
@@ -197,9 +198,8 @@ class Dense(_KernelLayer):
         return self._initialised(nn.Linear(shape[-1], self.units, bias=self.use_bias))
 
     def _call(self, x: Tensor) -> Tensor:
-        if x.ndim == 4:  # internal NCHW: act on the channels, as Keras does on its last axis
-            return self.module(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)  # type: ignore[misc]
-        return self.module(x)  # type: ignore[misc]
+        # On images, act on the channels (Keras's last axis): channels-last for the product, then back.
+        return to_internal(self.module(to_user(x)))  # type: ignore[misc]
 
 
 class Flatten(Layer):
@@ -235,7 +235,7 @@ class Reshape(Layer):
         target = tuple(size // max(math.prod(known), 1) if s == -1 else s for s in self.target_shape)
         if len(known) < len(self.target_shape) - 1 or math.prod(target) != size:
             raise ValueError(
-                f'Layer "{self.name}": cannot reshape an input of shape (None, {", ".join(map(str, shape))}) '
+                f'Layer "{self.name}": cannot reshape an input of shape {show((None, *shape))} '
                 f"({size} values per sample) to target_shape={self.target_shape}"
             )
         check_shape("target_shape", target)
@@ -303,7 +303,7 @@ class BatchNormalization(Layer):
         if len(shape) not in (1, 3):
             raise ValueError(
                 f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=2 or ndim=4, found '
-                f"ndim={len(shape) + 1}. Full shape received: (None, {', '.join(map(str, shape))})"
+                f"ndim={len(shape) + 1}. Full shape received: {show((None, *shape))}"
             )
         return shape
 
@@ -370,7 +370,7 @@ class InputLayer:
         self.name = name or "input_1"
 
     def __repr__(self) -> str:
-        return f"<InputLayer shape=(None, {', '.join(map(str, self.shape))})>"
+        return f"<InputLayer shape={show((None, *self.shape))}>"
 
 
 def Input(shape: Sequence[int], batch_size: int | None = None, name: str | None = None) -> InputLayer:  # noqa: N802
