@@ -33,12 +33,10 @@ def _pool_geometry(name: str, x: Any, kernel: Any, stride: Any, padding: Any) ->
     return k, s, p, (oh, ow)
 
 
-def _windows(x: Any, k: tuple, s: tuple, out: tuple):
-    """Yield (position index, i, j, view) for each kernel position: view[n, c, a, b] = x[n, c, a*S+i, b*S+j]."""
+def _windows(x: Any, k: tuple, s: tuple, out: tuple) -> list:
+    """One strided view per kernel position, in row-major order: view[n, c, a, b] = x[n, c, a*S + i, b*S + j]."""
     (fh, fw), (sh, sw), (oh, ow) = k, s, out
-    for i in range(fh):
-        for j in range(fw):
-            yield i * fw + j, i, j, x[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw]
+    return [x[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw] for i in range(fh) for j in range(fw)]
 
 
 def _pad(x: Any, p: tuple, value: float) -> Any:
@@ -48,23 +46,33 @@ def _pad(x: Any, p: tuple, value: float) -> Any:
     return xp.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
 
 
-def _scatter(gy_parts: Any, x_shape: tuple, k: tuple, s: tuple, p: tuple, out: tuple, dtype: Any) -> Any:
-    """Add each kernel position's share of the gradient back into an input-shaped array."""
-    xp = get_array_module(gy_parts(0))
+def _tiles_exactly(x_shape: tuple, k: tuple, s: tuple, p: tuple, out: tuple) -> bool:
+    """Windows that neither overlap nor leave anything out (2x2 stride 2 on an even size): every input element
+    belongs to exactly one window, so the gradient can be written without zeroing or accumulating."""
+    return s == k and p == (0, 0) and out[0] * k[0] == x_shape[2] and out[1] * k[1] == x_shape[3]
+
+
+def _scatter(shares: Any, x_shape: tuple, k: tuple, s: tuple, p: tuple, out: tuple, dtype: Any, xp: Any) -> Any:
+    """Put each kernel position's share of the gradient (``shares(idx, out=view)``) back where its inputs were."""
     n, c, h, w = x_shape
-    hp, wp = h + 2 * p[0], w + 2 * p[1]
-    gx = xp.zeros((n, c, hp, wp), dtype=dtype)
-    overlapping = s[0] < k[0] or s[1] < k[1]
-    for idx, _, _, view in _windows(gx, k, s, out):
-        if overlapping:
-            view += gy_parts(idx)
-        else:  # disjoint windows: plain assignment, no read of gx needed
-            view[...] = gy_parts(idx)
+    if _tiles_exactly(x_shape, k, s, p, out):
+        gx = xp.empty(x_shape, dtype=dtype)
+        for idx, view in enumerate(_windows(gx, k, s, out)):
+            shares(idx, view)  # written in place: no temporary, no read of gx
+        return gx
+    gx = xp.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), dtype=dtype)
+    for idx, view in enumerate(_windows(gx, k, s, out)):
+        view += shares(idx, None)  # overlapping windows add up
     return gx[:, :, p[0] : p[0] + h, p[1] : p[1] + w]
 
 
 class MaxPool2d(Function):
-    """y = max over each window; the gradient goes to the (first) position that held the maximum."""
+    """y = max over each window; the gradient goes to the first position in the window that holds the maximum.
+
+    Forward is a running np.maximum over the kernel positions' views (FH*FW passes over the output, no index
+    array). Backward finds, position by position, where the maximum sits and has not been claimed by an earlier
+    position: that is PyTorch's tie rule, which matters because ReLU outputs are full of tied zeros.
+    """
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         self.args = kernel_size, stride, padding
@@ -72,21 +80,28 @@ class MaxPool2d(Function):
     def forward(self, x):
         xp = get_array_module(x)
         self.k, self.s, self.p, self.out = _pool_geometry("max_pool2d", x, *self.args)
-        views = _windows(_pad(x, self.p, -xp.inf), self.k, self.s, self.out)
-        _, _, _, first = next(views)
-        y = first.copy()
-        argmax = xp.zeros(y.shape, dtype=xp.uint8 if self.k[0] * self.k[1] <= 256 else xp.int32)
-        for idx, _, _, view in views:
-            better = view > y  # strict: an equal later value does not take the gradient (PyTorch's rule)
-            xp.copyto(y, view, where=better)
-            argmax[better] = idx
-        self.save_for_backward(argmax)
-        self.x_shape, self.dtype = x.shape, x.dtype
+        padded = _pad(x, self.p, -xp.inf)
+        views = _windows(padded, self.k, self.s, self.out)
+        y = views[0].copy() if len(views) == 1 else xp.maximum(views[0], views[1])
+        for view in views[2:]:
+            xp.maximum(y, view, out=y)
+        self.save_for_backward(padded, y)
+        self.x_shape = x.shape
         return y
 
     def backward(self, gy):
-        (argmax,) = self.saved
-        return _scatter(lambda idx: gy * (argmax == idx), self.x_shape, self.k, self.s, self.p, self.out, gy.dtype)
+        padded, y = self.saved
+        xp = get_array_module(gy)
+        views = _windows(padded, self.k, self.s, self.out)
+        claimed = xp.zeros(y.shape, dtype=bool)
+
+        def share(idx: int, out: Any) -> Any:
+            wins = views[idx] == y
+            wins &= ~claimed  # a tie already taken by an earlier position
+            xp.logical_or(claimed, wins, out=claimed)
+            return xp.multiply(gy, wins, out=out)
+
+        return _scatter(share, self.x_shape, self.k, self.s, self.p, self.out, gy.dtype, xp)
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -103,17 +118,24 @@ class AvgPool2d(Function):
     def forward(self, x):
         self.k, self.s, self.p, self.out = _pool_geometry("avg_pool2d", x, *self.args)
         views = _windows(_pad(x, self.p, 0), self.k, self.s, self.out)
-        _, _, _, first = next(views)
-        y = first.copy()
-        for _, _, _, view in views:
+        y = views[0].copy()
+        for view in views[1:]:
             y += view
         y /= self.k[0] * self.k[1]
         self.x_shape = x.shape
         return y
 
     def backward(self, gy):
-        share = gy / (self.k[0] * self.k[1])
-        return _scatter(lambda idx: share, self.x_shape, self.k, self.s, self.p, self.out, gy.dtype)
+        xp = get_array_module(gy)
+        share = gy / gy.dtype.type(self.k[0] * self.k[1])
+
+        def same_share(idx: int, out: Any) -> Any:
+            if out is None:
+                return share
+            out[...] = share
+            return out
+
+        return _scatter(same_share, self.x_shape, self.k, self.s, self.p, self.out, gy.dtype, xp)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:

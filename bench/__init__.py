@@ -1,0 +1,1 @@
+"""Benchmarks against PyTorch, run by hand (``python -m bench``), never in CI."""

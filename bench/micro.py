@@ -1,0 +1,71 @@
+"""Micro benchmarks: conv2d and max_pool2d forward + backward for the layer shapes of the training workloads."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+import scratchgrad as sg
+import scratchgrad.nn.functional as F
+
+# (workload, x shape, weight shape, padding); the first layer's input needs no gradient, as in training.
+CONVS = [
+    ("simple_convnet", (100, 1, 28, 28), (30, 1, 5, 5), 0),
+    ("deep_convnet", (100, 1, 28, 28), (16, 1, 3, 3), 1),
+    ("deep_convnet", (100, 16, 28, 28), (16, 16, 3, 3), 1),
+    ("deep_convnet", (100, 16, 14, 14), (32, 16, 3, 3), 1),
+    ("deep_convnet", (100, 32, 14, 14), (32, 32, 3, 3), 2),
+    ("deep_convnet", (100, 32, 8, 8), (64, 32, 3, 3), 1),
+    ("deep_convnet", (100, 64, 8, 8), (64, 64, 3, 3), 1),
+    ("keras_convnet", (128, 1, 28, 28), (32, 1, 3, 3), 0),
+    ("keras_convnet", (128, 32, 13, 13), (64, 32, 3, 3), 0),
+]
+POOLS = [
+    ("simple_convnet", (100, 30, 24, 24)),
+    ("deep_convnet", (100, 16, 28, 28)),
+    ("deep_convnet", (100, 32, 16, 16)),
+    ("deep_convnet", (100, 64, 8, 8)),
+    ("keras_convnet", (128, 32, 26, 26)),
+    ("keras_convnet", (128, 64, 11, 11)),
+]
+
+
+def micro_pairs(torch: Any) -> list[tuple[str, Callable[[int], None], Callable[[int], None]]]:
+    """(label, ours(steps), theirs(steps)) for every conv and pool shape."""
+    rng = np.random.default_rng(0)
+    pairs = []
+    for workload, xs, ws, pad in CONVS:
+        x = rng.standard_normal(xs, dtype=np.float32)
+        w = rng.standard_normal(ws, dtype=np.float32) * 0.1
+        b = np.zeros(ws[0], np.float32)
+        label = f"conv2d {workload} {xs}x{ws[:2]} k{ws[2]} p{pad}"
+        pairs.append((label, *_pair(torch, [x, w, b], [xs[1] > 1, True, True],
+                                        lambda a, p=pad: F.conv2d(*a, padding=p),
+                                        lambda a, p=pad: torch.nn.functional.conv2d(*a, padding=p))))
+    for workload, xs in POOLS:
+        x = np.maximum(rng.standard_normal(xs, dtype=np.float32), 0)  # pooled inputs come out of ReLU
+        label = f"max_pool2d {workload} {xs} k2"
+        pairs.append((label, *_pair(torch, [x], [True], lambda a: F.max_pool2d(a[0], 2),
+                                    lambda a: torch.nn.functional.max_pool2d(a[0], 2))))
+    return pairs
+
+
+def _pair(torch: Any, arrays: list, needs: list, ours_fn: Callable, torch_fn: Callable):
+    ours_in = [sg.Tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
+    torch_in = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
+    gy = None
+
+    def ours(steps: int) -> None:
+        nonlocal gy
+        for _ in range(steps):
+            y = ours_fn(ours_in)
+            gy = np.ones(y.shape, np.float32) if gy is None else gy
+            y.backward(gy)
+
+    def theirs(steps: int) -> None:
+        for _ in range(steps):
+            y = torch_fn(torch_in)
+            y.backward(torch.ones_like(y))
+
+    return ours, theirs
