@@ -1,4 +1,4 @@
-"""The ``scratchgrad`` command: train, evaluate, predict, summary, gradcheck, models, datasets.
+"""The ``scratchgrad`` command: train, evaluate, predict, summary, gradcheck, models, datasets, lab, search.
 
 Every command's ``--help`` shows an example. Bad arguments exit with status 2 and one line that says what was
 wrong; a traceback means a bug in scratchgrad, not in the command line.
@@ -24,6 +24,8 @@ EXAMPLES = {
     "gradcheck": "scratchgrad gradcheck --model two_layer_net",
     "models": "scratchgrad models",
     "datasets": "scratchgrad datasets",
+    "lab": "scratchgrad lab weight-init --out figures",
+    "search": "scratchgrad search --trials 100 --epochs 5 --param lr=1e-6:1e-2:log --param weight_decay=1e-8:1e-4:log",
 }
 
 
@@ -120,7 +122,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add(sub, "models", "the model zoo")
     _add(sub, "datasets", "the datasets and where their files were found")
+
+    p = _add(sub, "lab", "an experiment of the notes: writes NAME.png and prints the numbers behind it")
+    p.add_argument("name", nargs="?", help="an experiment from 'scratchgrad lab --list'")
+    p.add_argument("--list", action="store_true", help="list the experiments")
+    p.add_argument("--out", default=".", help="folder for the PNG (default: the current folder)")
+    p.add_argument("--quick", action="store_true", help="reduced size (few iterations, few images), as the tests run")
+
+    # Search settings default to None so that --resume can tell what was given from what the file records.
+    p = _add(sub, "search", "random hyperparameter search on a validation split, results streamed to a JSONL file")
+    p.add_argument("--param", action="append", type=_param_range, default=None, metavar="NAME=LOW:HIGH[:log]",
+                   help="a range to draw from, on a log scale with :log (repeat for each hyperparameter)")
+    p.add_argument("--trials", type=_positive_int, default=20)
+    p.add_argument("--epochs", type=_positive_int, default=None, help="epochs per trial (default 5)")
+    p.add_argument("--model", default=None, help="a name from 'scratchgrad models' (default mlp)")
+    p.add_argument("--dataset", default=None, help="mnist (default), fashion_mnist or cifar10")
+    p.add_argument("--val-split", type=_positive_float, default=None,
+                   help="fraction of the training data held out to judge trials (default 0.2; the test set is unused)")
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="default 100")
+    p.add_argument("--optimizer", default=None, help="default sgd")
+    p.add_argument("--seed", type=int, default=None, help="seed of the draws and of every trial's run (default 0)")
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--workers", type=_positive_int, default=1, help="trials run in this many processes at once")
+    p.add_argument("--out", default="search.jsonl", help="results file, one JSON line per finished trial")
+    p.add_argument("--resume", action="store_true", help="run the trials --out does not have yet, with its settings")
+    p.add_argument("--narrow", action="store_true",
+                   help="run nothing: print the best trials of --out and the narrower ranges they span")
+    p.add_argument("--top", type=_positive_int, default=5, help="how many best trials to show and narrow to")
     return parser
+
+
+def _param_range(text: str) -> Any:
+    from .lab.search import ParamRange
+
+    try:
+        return ParamRange.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # ---- commands ---------------------------------------------------------------------------------------------
@@ -287,9 +326,48 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    from . import lab
+
+    if args.list:
+        for name, description in lab.available().items():
+            print(f"{name:18s} {description}")
+        return 0
+    if args.name is None:
+        raise UsageError("lab: name an experiment (see 'scratchgrad lab --list')")
+    lab.run(args.name, out_dir=args.out, quick=args.quick)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .lab.search import SearchSettings, read_results, run_search
+    from .lab.search_report import plot_search, summary
+
+    out = Path(args.out)
+    names = ("model", "dataset", "epochs", "val_split", "limit", "batch_size", "optimizer", "seed", "data_root")
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if args.param:
+        given["params"] = args.param
+    if args.resume or args.narrow:
+        settings, results = read_results(_require(out, f"--{'resume' if args.resume else 'narrow'} reads --out"))
+        recorded = settings.to_dict()
+        differ = [k for k, v in SearchSettings(**{**vars(settings), **given}).to_dict().items() if v != recorded[k]]
+        if differ and args.resume:
+            raise UsageError(f"{out} was searched with " + ", ".join(f"{k}={recorded[k]}" for k in differ)
+                             + "; resume without those options, or start a new --out")
+    else:
+        settings = SearchSettings(**given)
+    if not args.narrow:
+        results = run_search(settings, args.trials, out, workers=args.workers, resume=args.resume)
+    print(summary(settings, results, args.top))
+    png = plot_search(settings, results, out.with_suffix(".png"), args.top)
+    print(f"wrote {out} and {png}")
+    return 0
+
+
 COMMANDS = {
     "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
-    "gradcheck": cmd_gradcheck, "models": cmd_models, "datasets": cmd_datasets,
+    "gradcheck": cmd_gradcheck, "models": cmd_models, "datasets": cmd_datasets, "lab": cmd_lab, "search": cmd_search,
 }
 
 
