@@ -3,7 +3,10 @@
 The notes' experiment: a 6-layer ReLU network (5 x 100 hidden units) trained on 1,000 MNIST images with SGD
 (lr 0.01, batches of 100) from Gaussian weights of std 1 down to 1e-4. Without batch normalisation only a narrow
 band of scales learns at all: too small and the signal vanishes, too large and it explodes. With it, each layer's
-sums are re-centred and re-scaled per mini-batch, so the network learns fast from almost any starting scale.
+sums are re-centred and re-scaled per mini-batch, so the network learns from scales a hundred times smaller than
+the plain one survives (measured: std 0.0074 reaches 100% training accuracy with it, 11.7% without). At the
+largest scales it learns, but slowly: the last layer is not normalised, starts with scores in the tens and
+saturates the softmax, while the plain network at std 0.29 happens to start right.
 """
 
 from __future__ import annotations
