@@ -68,5 +68,5 @@ def run(png: Path, quick: bool = False, log: Log = print) -> dict[str, Any]:
         verdict = "diverged" if f_value(end) > f_value(path[0]) else ("stalled" if moved < 1e-3 else "converging")
         rows.append([f"{lr:g}", f"{1 - 2 * lr:g}", f"({end[0]:.3g}, {end[1]:.3g})", f_value(end), moved, verdict])
     log(f"gradient descent on x0^2 + x1^2 from {START}, {steps} steps (f = {f_value(np.array(START)):g} at the start)")
-    log(table(["lr", "factor per step", "end point", "f(end)", "distance moved", ""], rows))
+    log(table(["lr", "factor per step", "end point", "f(end)", "distance moved", "verdict"], rows))
     return numbers
