@@ -83,11 +83,12 @@ def test_summary_counts_simple_convnet(capsys):
     assert code == 0 and "Total params: 433,890" in out
 
 
-def test_gradcheck_reports_tiny_differences(capsys):
-    code, out, _ = run(capsys, "gradcheck", "--model", "two_layer_net", "--entries", "10")
+@pytest.mark.parametrize(("model", "params"), [("two_layer_net", 4), ("simple_convnet", 6)])
+def test_gradcheck_reports_tiny_differences(model, params, capsys):
+    code, out, _ = run(capsys, "gradcheck", "--model", model, "--entries", "10")
     assert code == 0
     diffs = [float(line.split()[-1]) for line in out.splitlines()[1:]]
-    assert len(diffs) == 4 and max(diffs) < 1e-7
+    assert len(diffs) == params and max(diffs) < 1e-8
 
 
 def test_models_and_datasets_list(capsys):
