@@ -32,6 +32,7 @@ def main() -> None:
     import scratchgrad as sg
     from bench import workloads as w
     from scratchgrad import models, optim
+    from scratchgrad.models import torch_twins
 
     torch.set_num_threads(torch.get_num_threads())
     sg.manual_seed(0)
@@ -40,7 +41,7 @@ def main() -> None:
     if side == "ours":
         run = w.training_loop(ours, optim.Adam(ours.parameters(), lr=1e-3), batches)
     else:
-        twin = w.torch_simple_convnet(torch.nn)
+        twin = torch_twins.build("simple_convnet")
         w.copy_weights(ours, twin, torch)
         run = w.torch_training_loop(torch, twin, torch.optim.Adam(twin.parameters(), lr=1e-3), batches)
     reset_peak()  # from here on, everything training allocates counts: optimizer state, caches, activations

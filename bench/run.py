@@ -76,10 +76,11 @@ def loss_agreement(torch: Any, steps: int = 50) -> tuple[float, float]:
     import scratchgrad as sg
     from bench import workloads as w
     from scratchgrad import models, optim
+    from scratchgrad.models import torch_twins
 
     sg.manual_seed(1)
     ours = models.get("simple_convnet")
-    twin = w.torch_simple_convnet(torch.nn)
+    twin = torch_twins.build("simple_convnet")
     w.copy_weights(ours, twin, torch)
     batches = w.mnist_batches(100, steps, seed=1)
     a = w.training_loop(ours, optim.Adam(ours.parameters(), lr=1e-3), batches)(steps)

@@ -16,6 +16,7 @@ import scratchgrad as sg
 import scratchgrad.nn.functional as F
 from scratchgrad import models, optim
 from scratchgrad.data import MNIST
+from scratchgrad.models import torch_twins
 
 
 @dataclass
@@ -75,51 +76,6 @@ def torch_training_loop(torch: Any, model: Any, opt: Any, batches: list) -> Call
 
 
 # ---- torch twins of our models -------------------------------------------------------------------------------
-def torch_simple_convnet(nn: Any) -> Any:
-    class SimpleConvNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1, self.pool, self.flatten = nn.Conv2d(1, 30, 5), nn.MaxPool2d(2), nn.Flatten()
-            self.fc1, self.fc2, self.relu = nn.Linear(4320, 100), nn.Linear(100, 10), nn.ReLU()
-
-        def forward(self, x):
-            return self.fc2(self.relu(self.fc1(self.flatten(self.pool(self.relu(self.conv1(x)))))))
-
-    return SimpleConvNet()
-
-
-def torch_deep_convnet(nn: Any) -> Any:
-    class DeepConvNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            c = nn.Conv2d
-            self.features = nn.Sequential(
-                c(1, 16, 3, padding=1), nn.ReLU(), c(16, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                c(16, 32, 3, padding=1), nn.ReLU(), c(32, 32, 3, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                c(32, 64, 3, padding=1), nn.ReLU(), c(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            )
-            self.classifier = nn.Sequential(
-                nn.Flatten(), nn.Linear(1024, 50), nn.ReLU(), nn.Dropout(0.5), nn.Linear(50, 10), nn.Dropout(0.5)
-            )
-
-        def forward(self, x):
-            return self.classifier(self.features(x))
-
-    return DeepConvNet()
-
-
-def torch_two_layer_net(nn: Any) -> Any:
-    class TwoLayerNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.flatten, self.fc1, self.act, self.fc2 = nn.Flatten(), nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10)
-
-        def forward(self, x):
-            return self.fc2(self.act(self.fc1(self.flatten(x))))
-
-    return TwoLayerNet()
-
-
 def torch_keras_convnet(nn: Any) -> Any:
     """Keras's simple MNIST convnet in torch's layout (its Flatten order differs; weights are not shared)."""
     return nn.Sequential(
@@ -139,12 +95,11 @@ def simple_convnet_flops(batch: int) -> float:
 
 
 def build_all(torch: Any, steps: int) -> list[Workload]:
-    nn = torch.nn
     workloads = []
 
     sg.manual_seed(0)
     ours = models.get("simple_convnet")
-    twin = torch_simple_convnet(nn)
+    twin = torch_twins.build("simple_convnet")
     copy_weights(ours, twin, torch)
     batches = mnist_batches(100, steps)
     workloads.append(Workload(
@@ -155,7 +110,7 @@ def build_all(torch: Any, steps: int) -> list[Workload]:
     ))
 
     ours = models.get("deep_convnet")
-    twin = torch_deep_convnet(nn)
+    twin = torch_twins.build("deep_convnet")
     copy_weights(ours, twin, torch)
     workloads.append(Workload(
         "deep_convnet", "DeepConvNet training, batch 100, Adam", 100, 600,
@@ -166,7 +121,7 @@ def build_all(torch: Any, steps: int) -> list[Workload]:
     workloads.append(keras_workload(torch, steps))
 
     ours = models.get("two_layer_net", weight_init_std="he")
-    twin = torch_two_layer_net(nn)
+    twin = torch_twins.build("two_layer_net")
     copy_weights(ours, twin, torch)
     workloads.append(Workload(
         "two_layer_net", "TwoLayerNet 784-50-10 training, batch 100, SGD", 100, 600,
@@ -208,7 +163,7 @@ def keras_workload(torch: Any, steps: int) -> Workload:
 def inference_workload(torch: Any) -> Workload:
     sg.manual_seed(0)
     ours = models.get("simple_convnet").eval()
-    twin = torch_simple_convnet(torch.nn).eval()
+    twin = torch_twins.build("simple_convnet").eval()
     copy_weights(ours, twin, torch)
     test = MNIST(train=False)
     x = test.data.astype(np.float32).reshape(-1, 1, 28, 28) / 255.0
