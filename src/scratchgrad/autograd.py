@@ -127,7 +127,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return _ops.transpose(self)
+        return _shape.transpose(self)
 
     @property
     def is_leaf(self) -> bool:
@@ -256,7 +256,7 @@ class Tensor:
         return self
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _ops.getitem(self, index)
+        return _shape.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if self.requires_grad and _grad_enabled:
@@ -304,16 +304,18 @@ class Tensor:
         return self.data.argmax(axis=axis)
 
     def reshape(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+        return _shape.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
 
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
 
     def flatten(self, start_dim: int = 0) -> Tensor:
-        return _ops.flatten(self, start_dim)
+        return _shape.flatten(self, start_dim)
 
     def transpose(self, *axes: Any) -> Tensor:
-        return _ops.transpose(self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes or None)
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):  # x.transpose((1, 0)) as well as x.transpose(1, 0)
+            axes = tuple(axes[0])
+        return _shape.transpose(self, axes or None)
 
     def exp(self) -> Tensor:
         return _ops.exp(self)
@@ -494,3 +496,4 @@ def _run_backward(output: Tensor, grad: Any, retain_graph: bool, handed_out: set
 
 
 from .ops import math as _ops  # noqa: E402  (ops build on Tensor and Function defined above)
+from .ops import shape as _shape  # noqa: E402

@@ -20,10 +20,10 @@ from ..ops.loss import (
     mse_loss,
     sum_squared_error,
 )
-from ..ops.math import concat, flatten, stack
 from ..ops.norm import batch_norm, dropout, local_response_norm
 from ..ops.pad import pad
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from ..ops.shape import concat, flatten, stack
 
 __all__ = [
     "adaptive_avg_pool2d",

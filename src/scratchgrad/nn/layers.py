@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import backend
 from ..autograd import Tensor
-from ..ops import activation, conv, linear, math, norm, pool
+from ..ops import activation, conv, linear, norm, pool, shape
 from . import init
 from .module import Module, Parameter, Sequential
 
@@ -220,7 +220,7 @@ class Flatten(Module):
         self.start_dim = start_dim
 
     def forward(self, x: Any) -> Tensor:
-        return math.flatten(x, self.start_dim)
+        return shape.flatten(x, self.start_dim)
 
 
 class _Activation(Module):

@@ -1,4 +1,4 @@
-"""Arithmetic, reductions and shape ops, each with its backward beside its forward.
+"""Arithmetic, elementwise functions and reductions, each with its backward beside its forward.
 
 Broadcasting follows NumPy on either side of a binary op; ``unbroadcast`` sums a gradient back down to the
 shape of the input it belongs to (the reverse of broadcasting).
@@ -7,7 +7,7 @@ shape of the input it belongs to (the reverse of broadcasting).
 from __future__ import annotations
 
 import builtins
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -362,135 +362,3 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     return Min(axis, keepdims)(x)
-
-
-# ---- shape ops --------------------------------------------------------------------------------------------
-class Reshape(Function):
-    def __init__(self, shape: Sequence[int]):
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        self.in_shape = x.shape
-        try:
-            return x.reshape(self.shape)
-        except ValueError:
-            raise ValueError(
-                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {self.shape}"
-            ) from None
-
-    def backward(self, gy):
-        return gy.reshape(self.in_shape)
-
-
-def reshape(x: Any, shape: Sequence[int]) -> Tensor:
-    return Reshape(shape)(x)
-
-
-def flatten(x: Any, start_dim: int = 0) -> Tensor:
-    """Merge every axis from ``start_dim`` on into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
-    shape = x.shape
-    return reshape(x, tuple(shape[:start_dim]) + (-1,))
-
-
-class Transpose(Function):
-    def __init__(self, axes: Sequence[int] | None = None):
-        self.axes = None if axes is None else tuple(axes)
-
-    def forward(self, x):
-        if self.axes is not None:
-            # argsort inverts the permutation only once negative axes (allowed by NumPy) are made positive.
-            self.axes = tuple(a % x.ndim for a in self.axes)
-        return x.transpose(self.axes)
-
-    def backward(self, gy):
-        if self.axes is None:
-            return gy.transpose()
-        return gy.transpose(np.argsort(self.axes))
-
-
-def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
-    return Transpose(axes)(x)
-
-
-def _is_basic_index(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
-
-
-class GetItem(Function):
-    """x[index]; the gradient is scattered back (added where an advanced index repeats an element)."""
-
-    def __init__(self, index: Any):
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        self.index = index
-
-    def forward(self, x):
-        self.in_shape, self.in_dtype = x.shape, x.dtype
-        return x[self.index]
-
-    def backward(self, gy):
-        xp = get_array_module(gy)
-        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
-        if _is_basic_index(self.index):
-            gx[self.index] = gy
-        else:
-            xp.add.at(gx, self.index, gy)
-        return gx
-
-
-def getitem(x: Any, index: Any) -> Tensor:
-    return GetItem(index)(x)
-
-
-class Concat(Function):
-    """Join tensors along an existing axis; the gradient is split back into the pieces."""
-
-    def __init__(self, axis: int = 0):
-        self.axis = axis
-
-    def forward(self, *xs):
-        xp = get_array_module(*xs)
-        self.sizes = [x.shape[self.axis] for x in xs]
-        try:
-            return xp.concatenate(xs, axis=self.axis)
-        except ValueError:
-            shapes = ", ".join(str(x.shape) for x in xs)
-            raise ValueError(f"concat: shapes {shapes} must agree on every axis but axis {self.axis}") from None
-
-    def backward(self, gy):
-        xp = get_array_module(gy)
-        return tuple(xp.split(gy, np.cumsum(self.sizes)[:-1], axis=self.axis))
-
-
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    return Concat(axis)(*tensors)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis (all must have the same shape)."""
-    expanded = [reshape(t, _insert_axis(np.shape(t.data if isinstance(t, Tensor) else t), axis)) for t in tensors]
-    return concat(expanded, axis)
-
-
-def _insert_axis(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
-    axis = axis % (len(shape) + 1)
-    return shape[:axis] + (1,) + shape[axis:]
-
-
-class BroadcastTo(Function):
-    def __init__(self, shape: Sequence[int]):
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        self.in_shape = x.shape
-        return get_array_module(x).broadcast_to(x, self.shape)
-
-    def backward(self, gy):
-        return unbroadcast(gy, self.in_shape)
-
-
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    return BroadcastTo(shape)(x)
