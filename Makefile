@@ -17,9 +17,10 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.cli-installed
 
-# The main job: SimpleConvNet on the embedded MNIST for one epoch (>= 98% test accuracy, a few minutes at most).
+# The main job: SimpleConvNet on the embedded MNIST for one epoch (>= 98% test accuracy, well under 3 minutes).
+# lr 3e-3 rather than Adam's usual 1e-3: one epoch is all the demo has (98.2-98.4% over seeds 0-2, 98.05-98.15% at 1e-3).
 demo: $(VENV)/.cli-installed
-	$(PY) -m scratchgrad train --model simple_convnet --dataset mnist --epochs 1 --batch-size 100 --out runs/demo
+	$(PY) -m scratchgrad train --model simple_convnet --dataset mnist --epochs 1 --batch-size 100 --lr 3e-3 --out runs/demo
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check src tests bench examples

@@ -63,7 +63,7 @@ def gemm_gflops(torch: Any, n: int = 2048, repeats: int = 5) -> tuple[float, flo
 
 
 def peak_memory(side: str, steps: int) -> float:
-    """Peak resident memory growth (MB) while training workload 1, measured in a fresh subprocess."""
+    """Peak resident memory (MB) of workload 1 above the RSS after imports, measured in a fresh subprocess."""
     out = subprocess.run(
         [sys.executable, "-m", "bench.memory", side, str(steps)], capture_output=True, text=True, check=True,
         cwd=HERE.parent,
@@ -152,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"ratio {micro_rows[-1][3]:5.2f}", flush=True)
     if not args.no_memory and (not args.only or "simple_convnet" in args.only):
         ours_mb, torch_mb = peak_memory("ours", args.steps), peak_memory("torch", args.steps)
-        notes.append(f"Peak resident memory growth while training workload simple_convnet ({args.steps} steps, "
-                     f"fresh process each): scratchgrad {ours_mb:.0f} MB, PyTorch {torch_mb:.0f} MB.")
+        notes.append(f"Peak resident memory of workload simple_convnet ({args.steps} steps; a fresh process per side; "
+                     f"peak RSS minus the RSS after importing both libraries, so the same MNIST batches count on both "
+                     f"sides): scratchgrad {ours_mb:.0f} MB, PyTorch {torch_mb:.0f} MB.")
         print(notes[-1], flush=True)
     if not args.only:
         a, b = loss_agreement(torch)

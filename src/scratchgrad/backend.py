@@ -7,7 +7,10 @@ generator that ``manual_seed`` resets.
 
 from __future__ import annotations
 
+import ctypes
+import os
 import random as _py_random
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -87,3 +90,31 @@ def manual_seed(seed: int) -> None:
 def rng() -> Any:
     """The generator that ``manual_seed`` resets (a ``Generator`` of the current backend)."""
     return _rng
+
+
+def keep_freed_memory(enable: bool = True) -> bool:
+    """Ask glibc's malloc to keep large freed blocks for reuse instead of returning them to the kernel.
+
+    A training step allocates the same large arrays every iteration (unfolded convolution columns, activations).
+    By default glibc gives blocks above ~32 MB straight back to the kernel, so the next step pays for fresh pages
+    that the kernel must zero and map on first touch: copying 48 MB took 6.9 ms into fresh memory and 3.4 ms into
+    reused memory here, and DeepConvNet's step went from 206 to 168 ms. PyTorch's CPU allocator caches blocks for
+    the same reason. The cost is that a process keeps up to 1 GB of freed memory mapped.
+
+    Called at import unless ``SCRATCHGRAD_KEEP_FREED_MEMORY=0``. Linux with glibc only; returns whether it applied.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, ...): leave the allocator alone
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mmap_limit, trim_limit = (2**28, 2**30) if enable else (2**17, 2**17)
+    return bool(libc.mallopt(m_mmap_threshold, mmap_limit)) and bool(libc.mallopt(m_trim_threshold, trim_limit))
+
+
+if os.environ.get("SCRATCHGRAD_KEEP_FREED_MEMORY", "1") != "0":
+    keep_freed_memory()
+if os.environ.get("SCRATCHGRAD_BACKEND", "numpy") != "numpy":
+    use(os.environ["SCRATCHGRAD_BACKEND"])
