@@ -55,7 +55,14 @@ def as_array(value: Any, dtype: Any = None) -> Any:
 
 
 def to_numpy(array: Any) -> np.ndarray:
-    """A NumPy copy of a backend array (a no-op on NumPy arrays)."""
+    """A NumPy array of a Tensor's data, a CuPy array (copied to the host) or anything array-like.
+
+    Note ``getattr(x, "data", x)`` is no way to unwrap a Tensor: a CuPy array's ``.data`` is its memory pointer.
+    """
+    from .autograd import Tensor  # imported here: autograd imports this module
+
+    if isinstance(array, Tensor):
+        array = array.data
     if isinstance(array, np.ndarray):
         return array
     return array.get() if hasattr(array, "get") else np.asarray(array)

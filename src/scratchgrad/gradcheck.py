@@ -122,7 +122,7 @@ def check_module_gradients(
         for name, param in model.named_parameters():
             if name.endswith("bias"):
                 param.data = backend.as_array(rng.normal(0.0, bias_std, param.shape))
-    x = Tensor(backend.as_array(np.asarray(backend.to_numpy(getattr(x, "data", x)), dtype=np.float64)))
+    x = Tensor(backend.as_array(np.asarray(backend.to_numpy(x), dtype=np.float64)))
     model.zero_grad()
     loss_fn(model(x), t).backward()
     report = {}

@@ -52,7 +52,7 @@ def _safetensors() -> Any:
 
 def _host(array: Any) -> np.ndarray:
     # asarray(order="C"), not ascontiguousarray: the latter turns a 0-d array (num_batches_tracked) into shape (1,)
-    return np.asarray(backend.to_numpy(getattr(array, "data", array)), order="C")
+    return np.asarray(backend.to_numpy(array), order="C")
 
 
 def save_weights(model_or_state: Any, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:

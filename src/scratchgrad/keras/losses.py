@@ -43,7 +43,8 @@ class Loss:
         self.name = name or self.name
 
     def __call__(self, y_true: Any, y_pred: Any) -> Tensor:
-        return self.compute(as_tensor(y_pred), as_tensor(np.asarray(getattr(y_true, "data", y_true))), self.from_logits)
+        y_true = y_true if isinstance(y_true, Tensor) else Tensor(backend.as_array(np.asarray(y_true)))
+        return self.compute(as_tensor(y_pred), y_true, self.from_logits)
 
     def prepare_targets(self, y: Any, output_shape: tuple) -> np.ndarray:
         """``y`` as the array the loss takes for a model of ``output_shape`` (batch axis None); checks its shape."""

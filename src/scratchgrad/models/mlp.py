@@ -60,7 +60,7 @@ class NotesMethods:
 
     def accuracy(self, x: Any, t: Any, batch_size: int = 1000) -> float:
         """Fraction of samples whose top score is the label (one-hot targets are converted), in batches."""
-        t = np.asarray(backend.to_numpy(getattr(t, "data", t)))
+        t = np.asarray(backend.to_numpy(t))
         labels = t.argmax(axis=1) if t.ndim == 2 else t
         correct = 0
         with no_grad():

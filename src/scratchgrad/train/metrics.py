@@ -11,13 +11,13 @@ from .. import backend
 
 def labels_of(target: Any) -> np.ndarray:
     """Integer labels from labels or one-hot / probability rows (as a NumPy array)."""
-    t = backend.to_numpy(getattr(target, "data", target))
+    t = backend.to_numpy(target)
     return t.argmax(axis=1) if t.ndim == 2 else t.astype(np.int64, copy=False)
 
 
 def correct_count(scores: Any, target: Any) -> int:
     """How many rows of ``scores`` (N, C) have their largest entry at the target class."""
-    y = backend.to_numpy(getattr(scores, "data", scores))
+    y = backend.to_numpy(scores)
     return int((y.argmax(axis=1) == labels_of(target)).sum())
 
 

@@ -204,8 +204,9 @@ class Trainer:
 
     # ---- checkpoints and resume ------------------------------------------------------------------------
     def _rng_state(self) -> Any:
-        generator = backend.rng()
-        return generator.bit_generator.state if hasattr(generator, "bit_generator") else None
+        """NumPy's generator state (a JSON-able dict); None on CuPy, whose generator state is not exported."""
+        state = getattr(getattr(backend.rng(), "bit_generator", None), "state", None)
+        return state if isinstance(state, dict) else None
 
     def _save_progress(self) -> None:
         if self.out_dir is None:
@@ -235,7 +236,7 @@ class Trainer:
         extra = ckpt.extra
         self.epoch, self.global_step = int(extra["epoch"]), int(extra["global_step"])
         self.history = list(extra["history"])
-        if extra.get("rng") is not None and hasattr(backend.rng(), "bit_generator"):
+        if extra.get("rng") is not None and isinstance(self._rng_state(), dict):
             backend.rng().bit_generator.state = extra["rng"]
         if extra.get("loader") is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(extra["loader"])

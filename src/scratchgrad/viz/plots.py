@@ -59,7 +59,7 @@ def plot_history(history: Sequence[dict[str, float]], path: str | Path) -> Path:
 def plot_filters(weight: Any, path: str | Path, title: str = "first-layer filters", max_filters: int = 64) -> Path:
     """Each filter of a conv weight (out, in, FH, FW) as a grey image (the first input channel, or RGB)."""
     plt = pyplot()
-    w = np.asarray(backend.to_numpy(getattr(weight, "data", weight)))[:max_filters]
+    w = np.asarray(backend.to_numpy(weight))[:max_filters]
     n = len(w)
     cols = min(10, n)
     rows = math.ceil(n / cols)
