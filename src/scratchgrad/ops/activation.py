@@ -72,13 +72,15 @@ class ReLU(Function):
     """y = max(0, x); dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
     def forward(self, x):
-        mask = x > 0
-        self.save_for_backward(mask)  # a bool mask is a quarter of the memory of a float32 copy of x
-        return x * mask
+        y = get_array_module(x).maximum(x, 0)
+        # Keep y, not a mask: one pass over x instead of two (compare, multiply), and y is alive anyway as the
+        # next layer's input. y > 0 exactly where x > 0, so backward recovers the mask from it.
+        self.save_for_backward(y)
+        return y
 
     def backward(self, gy):
-        (mask,) = self.saved
-        return gy * mask
+        (y,) = self.saved
+        return gy * (y > 0)
 
 
 def relu(x: Any) -> Tensor:
