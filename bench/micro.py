@@ -12,6 +12,7 @@ import scratchgrad.nn.functional as F
 # (workload, x shape, weight shape, padding); the first layer's input needs no gradient, as in training.
 CONVS = [
     ("simple_convnet", (100, 1, 28, 28), (30, 1, 5, 5), 0),
+    ("issue-2 shape", (64, 32, 30, 30), (64, 32, 3, 3), 0),
     ("deep_convnet", (100, 1, 28, 28), (16, 1, 3, 3), 1),
     ("deep_convnet", (100, 16, 28, 28), (16, 16, 3, 3), 1),
     ("deep_convnet", (100, 16, 14, 14), (32, 16, 3, 3), 1),
@@ -34,21 +35,26 @@ POOLS = [
 def micro_pairs(torch: Any) -> list[tuple[str, Callable[[int], None], Callable[[int], None]]]:
     """(label, ours(steps), theirs(steps)) for every conv and pool shape."""
     rng = np.random.default_rng(0)
-    pairs = []
-    for workload, xs, ws, pad in CONVS:
-        x = rng.standard_normal(xs, dtype=np.float32)
-        w = rng.standard_normal(ws, dtype=np.float32) * 0.1
-        b = np.zeros(ws[0], np.float32)
-        label = f"conv2d {workload} {xs}x{ws[:2]} k{ws[2]} p{pad}"
-        pairs.append((label, *_pair(torch, [x, w, b], [xs[1] > 1, True, True],
-                                        lambda a, p=pad: F.conv2d(*a, padding=p),
-                                        lambda a, p=pad: torch.nn.functional.conv2d(*a, padding=p))))
+    pairs = [conv_pair(torch, f"conv2d {workload}", xs, ws, pad, rng) for workload, xs, ws, pad in CONVS]
     for workload, xs in POOLS:
         x = np.maximum(rng.standard_normal(xs, dtype=np.float32), 0)  # pooled inputs come out of ReLU
         label = f"max_pool2d {workload} {xs} k2"
         pairs.append((label, *_pair(torch, [x], [True], lambda a: F.max_pool2d(a[0], 2),
                                     lambda a: torch.nn.functional.max_pool2d(a[0], 2))))
     return pairs
+
+
+def conv_pair(torch: Any, name: str, xs: tuple, ws: tuple, pad: int, rng: np.random.Generator) -> tuple:
+    """(label, ours(steps), theirs(steps)) for conv2d forward + backward on input xs and weight ws.
+
+    The input gets a gradient unless it has one channel (a first layer's images need none, as in training).
+    """
+    x = rng.standard_normal(xs, dtype=np.float32)
+    w = rng.standard_normal(ws, dtype=np.float32) * 0.1
+    b = np.zeros(ws[0], np.float32)
+    label = f"{name} {xs}x{ws[:2]} k{ws[2]} p{pad}"
+    return (label, *_pair(torch, [x, w, b], [xs[1] > 1, True, True],
+                          lambda a: F.conv2d(*a, padding=pad), lambda a: torch.nn.functional.conv2d(*a, padding=pad)))
 
 
 def _pair(torch: Any, arrays: list, needs: list, ours_fn: Callable, torch_fn: Callable):
