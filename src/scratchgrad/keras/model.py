@@ -29,6 +29,7 @@ from . import losses, optimizers
 from .base import Layer, Shape, check_shape, show, to_internal, to_user
 from .callbacks import Adapter, Callback, History, ProgressLogger, keras_logs
 from .layers import InputLayer
+from .summary import summary_lines
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
 
@@ -434,36 +435,6 @@ class Sequential(Module):
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={[layer.name for layer in self._layers]}>"
-
-
-def summary_lines(model: Sequential, line_length: int, positions: Sequence[float]) -> list[str]:
-    """Keras 2's plain-text summary; a field too long for its column is cut, as Keras cuts it."""
-    stops = [int(line_length * p) for p in positions] if positions[-1] <= 1 else [int(p) for p in positions]
-
-    def row(fields: Sequence[Any]) -> str:
-        line = ""
-        for i, field in enumerate(fields):
-            if i > 0:
-                line = line[:-1] + " "
-            line = (line + str(field))[: stops[i]]
-            line += " " * (stops[i] - len(line))
-        return line.rstrip()
-
-    lines = [f'Model: "{model.name}"', "_" * line_length, row(["Layer (type)", "Output Shape", "Param #"])]
-    lines.append("=" * line_length)
-    trainable = frozen = 0
-    for i, layer in enumerate(model.layers):
-        counts = layer._counts()
-        trainable, frozen = trainable + counts[0], frozen + counts[1]
-        lines.append(row([f"{layer.name} ({type(layer).__name__})", str(layer.output_shape), sum(counts)]))
-        lines.append(("=" if i == len(model.layers) - 1 else "_") * line_length)
-    lines += [
-        f"Total params: {trainable + frozen:,}",
-        f"Trainable params: {trainable:,}",
-        f"Non-trainable params: {frozen:,}",
-        "_" * line_length,
-    ]
-    return lines
 
 
 class _Scores(Module):
