@@ -21,6 +21,9 @@ class Reshape(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
+        # An input not laid out row-major (a convolution's channels-first output) is copied by reshape; keep it
+        # so backward can give its gradient the same memory order, which the ops behind it then read in sequence.
+        self.like = None if x.flags.c_contiguous else x
         try:
             return x.reshape(self.shape)
         except ValueError:
@@ -29,7 +32,12 @@ class Reshape(Function):
             ) from None
 
     def backward(self, gy):
-        return gy.reshape(self.in_shape)
+        gx = gy.reshape(self.in_shape)
+        if self.like is None:
+            return gx
+        out = get_array_module(gy).empty_like(self.like, dtype=gy.dtype)
+        out[...] = gx
+        return out
 
 
 def reshape(x: Any, shape: Sequence[int]) -> Tensor:
