@@ -11,8 +11,9 @@ import ctypes
 import os
 import random as _py_random
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -125,3 +126,51 @@ if os.environ.get("SCRATCHGRAD_KEEP_FREED_MEMORY", "1") != "0":
     keep_freed_memory()
 if os.environ.get("SCRATCHGRAD_BACKEND", "numpy") != "numpy":
     use(os.environ["SCRATCHGRAD_BACKEND"])
+
+
+# ---- threads for strided elementwise work ----------------------------------------------------------------
+_pool: ThreadPoolExecutor | None = None
+
+
+def num_threads() -> int:
+    """Threads that ``split_work`` uses: ``SCRATCHGRAD_NUM_THREADS``, else the CPUs this process may run on."""
+    value = os.environ.get("SCRATCHGRAD_NUM_THREADS")
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            raise ValueError(f"SCRATCHGRAD_NUM_THREADS must be a whole number >= 1; received {value!r}") from None
+        if count < 1:
+            raise ValueError(f"SCRATCHGRAD_NUM_THREADS must be a whole number >= 1; received {value!r}")
+        return count
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def split_work(work: Callable[[slice], Any], length: int) -> None:
+    """Call ``work(part)`` for consecutive parts of ``range(length)`` that together cover it, in parallel.
+
+    For elementwise passes over strided views (the windows of pooling), where NumPy spends its time on short
+    inner loops rather than on memory bandwidth: NumPy releases the GIL inside a loop, so two threads on two
+    cores halve max pooling's backward here (3.0 -> 1.7 ms on SimpleConvNet's activations). Each part must
+    write only its own slice of the outputs, which also keeps results identical for any number of threads.
+    CuPy runs the whole range at once: its kernels are parallel already.
+    """
+    count = min(num_threads(), length) if xp is np else 1
+    if count <= 1:
+        work(slice(0, length))
+        return
+    global _pool
+    if _pool is None or _pool._max_workers != count:
+        _pool = ThreadPoolExecutor(count, thread_name_prefix="scratchgrad")
+    parts = [slice(i * length // count, (i + 1) * length // count) for i in range(count)]
+    for future in [_pool.submit(work, part) for part in parts]:
+        future.result()  # re-raises an exception from the part that failed
+
+
+def _forget_pool_in_child() -> None:
+    global _pool
+    _pool = None  # a forked child (a DataLoader worker) has no threads behind its parent's pool
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)

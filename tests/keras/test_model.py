@@ -11,6 +11,7 @@ import scratchgrad as sg
 import scratchgrad.nn as nn
 from scratchgrad import keras
 from scratchgrad.keras import layers
+from scratchgrad.keras.base import to_internal, to_user
 
 KERAS_MNIST_SUMMARY = """\
 Model: "sequential"
@@ -417,3 +418,29 @@ def test_programs_written_against_keras_models_import_the_same_class():
     model = Sequential()
     model.add(Dense(32, activation="relu", input_dim=784))
     assert isinstance(model, keras.Sequential) and model.output_shape == (None, 32)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_max_pooling_runs_before_the_relu_with_the_same_outputs_and_gradients(rng, padding):
+    model = keras.Sequential([keras.Input(shape=(7, 7, 2)), layers.Conv2D(3, 2, activation="relu"),
+                              layers.MaxPooling2D(2, padding=padding), layers.Flatten(), layers.Dense(4)])
+    model.set_weights([np.round(w * 4) for w in model.get_weights()])  # integer weights: many tied maxima
+    x = sg.Tensor(rng.integers(-2, 3, size=(5, 7, 7, 2)).astype(np.float32))
+    weights = sg.Tensor(rng.standard_normal((5, 4)).astype(np.float32))
+
+    def gradients(run):
+        model.zero_grad()
+        out = run(x)
+        (out * weights).sum().backward()
+        return out.data, [p.grad.copy() for p in model.parameters()]
+
+    def written_order(x):  # each layer in turn, its activation right after it
+        h = to_internal(x)
+        for layer in model.layers:
+            h = layer._forward(h)
+        return to_user(h)
+
+    fused, reference = gradients(model._run), gradients(written_order)
+    np.testing.assert_array_equal(fused[0], reference[0])
+    for ours, expected in zip(fused[1], reference[1]):
+        np.testing.assert_array_equal(ours, expected)

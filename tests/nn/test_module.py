@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import scratchgrad.nn as nn
+import scratchgrad.nn.functional as F
 from scratchgrad import Tensor
 
 
@@ -150,3 +151,33 @@ def test_a_module_that_skips_super_init_gets_a_message_saying_so():
 
     with pytest.raises(AttributeError, match=r"super\(\).__init__\(\)"):
         Broken()
+
+
+def _relu_pool_input(seed: int) -> np.ndarray:
+    # Integers in [-2, 2]: many windows whose maximum is tied, zero or negative, the cases where the order of
+    # ReLU and max pooling could change which element gets the gradient.
+    return np.random.default_rng(seed).integers(-2, 3, size=(3, 2, 6, 6)).astype(np.float64)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("pool", [nn.MaxPool2d(2), nn.MaxPool2d(3, 2, 1)], ids=["2x2", "3x3-s2-p1"])
+def test_sequential_pools_before_relu_with_the_same_outputs_and_gradients(seed, pool):
+    data = _relu_pool_input(seed)
+    x, ref = Tensor(data, requires_grad=True), Tensor(data, requires_grad=True)
+    y = nn.Sequential(nn.ReLU(), pool)(x)
+    expected = F.max_pool2d(F.relu(ref), pool.kernel_size, pool.stride, pool.padding)
+    assert y.creator.__class__.__name__ == "ReLU"  # the shortcut was taken: ReLU ran last, on pooled values
+    weights = np.random.default_rng(seed + 10).standard_normal(y.shape)
+    (y * Tensor(weights)).sum().backward()
+    (expected * Tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(y.data, expected.data)
+    np.testing.assert_array_equal(x.grad, ref.grad)
+
+
+def test_a_forward_hook_sees_the_relu_output_before_pooling():
+    seen = []
+    relu = nn.ReLU()
+    relu.register_forward_hook(lambda module, inputs, out: seen.append(out.shape))
+    y = nn.Sequential(relu, nn.MaxPool2d(2))(Tensor(_relu_pool_input(0), requires_grad=True))
+    assert seen == [(3, 2, 6, 6)] and y.shape == (3, 2, 3, 3)
+    assert y.creator.__class__.__name__ == "MaxPool2d"  # hooked: the modules ran in their written order

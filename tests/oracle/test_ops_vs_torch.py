@@ -61,9 +61,14 @@ def test_pool_matches_torch(torch, kind, x_shape, k, s, p):
     assert_matches_torch(torch, lambda x: ours(x, k, s, p), lambda x: theirs(x, k, s, p), random_array(0, x_shape))
 
 
-@pytest.mark.parametrize(("k", "s", "p"), [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
-def test_max_pool_breaks_ties_as_torch_does(torch, k, s, p):
-    x = np.random.default_rng(0).integers(0, 3, size=(2, 2, 7, 7)).astype(np.float64)  # many tied maxima
+@pytest.mark.parametrize(
+    ("k", "s", "p"), [(2, 2, 0), (3, 2, 1), (3, 1, 1), ((2, 3), (1, 2), (1, 0)), ((3, 2), (2, 1), 0)], ids=str
+)
+@pytest.mark.parametrize("size", [(7, 7), (8, 6)], ids=str)
+def test_max_pool_breaks_ties_as_torch_does(torch, k, s, p, size):
+    # Many tied maxima, also across rows and columns: the first in row-major order must win, whatever the
+    # order in which the maximum is computed.
+    x = np.random.default_rng(0).integers(0, 3, size=(2, 2, *size)).astype(np.float64)
     assert_matches_torch(
         torch, lambda t: F.max_pool2d(t, k, s, p), lambda t: torch.nn.functional.max_pool2d(t, k, s, p), x
     )

@@ -197,7 +197,16 @@ class Layer:
     def _forward(self, x: Tensor, logits: bool = False) -> Tensor:
         """The layer on the internal layout; ``logits`` skips the final activation (for a fused loss)."""
         y = self._call(x)
-        return y if logits else self._activation(y, activations.channel_axis(y))
+        return y if logits else self.activate(y)
+
+    def activate(self, y: Tensor) -> Tensor:
+        """The layer's activation alone, on the internal layout."""
+        return self._activation(y, activations.channel_axis(y))
+
+    @property
+    def activates_by_relu(self) -> bool:
+        """Whether the activation is Keras's "relu" (which max pooling may run before: see Sequential._run)."""
+        return self._activation is activations.ACTIVATIONS["relu"]
 
     def __call__(self, x: Any, training: bool = False) -> Tensor:
         """Apply the layer on its own to channels-last data (a Tensor or an array), building it if needed.

@@ -29,6 +29,7 @@ from . import losses, optimizers
 from .base import Layer, Shape, check_shape, show, to_internal, to_user
 from .callbacks import Adapter, Callback, History, ProgressLogger, keras_logs
 from .layers import InputLayer
+from .pooling import MaxPooling2D
 from .summary import summary_lines
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
@@ -186,9 +187,18 @@ class Sequential(Module):
     def _run(self, x: Tensor, logits: bool = False) -> Tensor:
         """Channels-last in, channels-last out; ``logits`` skips the last layer's activation."""
         h = to_internal(x)
-        last = len(self._layers) - 1
-        for i, layer in enumerate(self._layers):
-            h = layer._forward(h, logits=logits and i == last)
+        layers, last = self._layers, len(self._layers) - 1
+        i = 0
+        while i <= last:
+            layer = layers[i]
+            if i < last and layer.activates_by_relu and isinstance(layers[i + 1], MaxPooling2D):
+                # Max pooling before the ReLU: exact, forward and gradient (see nn.module.chain), and the ReLU
+                # then touches a quarter of the elements.
+                h = layer.activate(layers[i + 1]._forward(layer._call(h)))
+                i += 2
+            else:
+                h = layer._forward(h, logits=logits and i == last)
+                i += 1
         return to_user(h)
 
     def forward(self, x: Any, training: bool = False) -> Tensor:

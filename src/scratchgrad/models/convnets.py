@@ -21,7 +21,7 @@ from ..nn.layers import (
     Sigmoid,
     Tanh,
 )
-from ..nn.module import Module, Sequential
+from ..nn.module import Module, Sequential, chain
 from .mlp import NotesMethods, init_weights
 
 
@@ -71,7 +71,7 @@ class SimpleConvNet(NotesMethods, Module):
             init_weights(layer, weight_init_std)
 
     def forward(self, x: Any) -> Tensor:
-        x = self.pool(self.relu(self.conv1(x)))
+        x = chain([self.conv1, self.relu, self.pool], x)  # pools before the ReLU where that is exact (see chain)
         return self.fc2(self.relu(self.fc1(self.flatten(x))))
 
 

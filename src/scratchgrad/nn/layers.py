@@ -115,6 +115,8 @@ class MaxPool2d(_Pool2d):
     Example: MaxPool2d(2)(x) with x of shape (100, 30, 24, 24) has shape (100, 30, 12, 12).
     """
 
+    is_max_pool = True
+
     def forward(self, x: Any) -> Tensor:
         return pool.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
@@ -234,6 +236,7 @@ class ReLU(_Activation):
     """max(0, x), elementwise."""
 
     fn = activation.relu
+    commutes_with_max_pool = True  # relu(max(a, b)) == max(relu(a), relu(b)): see nn.module.chain
 
 
 class Sigmoid(_Activation):
