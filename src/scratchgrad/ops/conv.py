@@ -3,9 +3,10 @@
 Sizes follow the notes: OH = (H + 2P - FH) / S + 1 and OW likewise. When that is not a whole number the notes
 call it an error, and so do we (``floor_mode=True`` drops the remainder as PyTorch does instead).
 
-Layout: the unfolded input ``col`` has shape (N, C*FH*FW, OH*OW), so the product W (OC, C*FH*FW) @ col gives
-(N, OC, OH*OW), already in NCHW order with no transpose. ``im2col`` / ``col2im`` with the notes' layout
-(N*OH*OW, C*FH*FW) are kept as public functions for learners.
+Layout: for stride 1 the unfolded input ``col`` has shape (C*FH*FW, N*OH*OW), so the product
+W (OC, C*FH*FW) @ col is the output (OC, N, OH, OW), channels first in memory (``unfold_channels_first``).
+Strided convolutions unfold per image, (N, C*FH*FW, OH*OW), giving (N, OC, OH*OW). ``im2col`` / ``col2im``
+with the notes' layout (N*OH*OW, C*FH*FW) are kept as public functions for learners.
 """
 
 from __future__ import annotations
@@ -101,63 +102,55 @@ def col2im(col: Any, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
     return fold(col6, input_shape, (stride, stride), (pad, pad))
 
 
-def unfold_wide(x: Any, kernel: tuple[int, int], pad: tuple[int, int], ones_row: bool = False) -> tuple[Any, int]:
-    """Stride-1 unfold over whole padded rows, channels first: (N, C, H, W) -> col (C*FH*FW, N*OH*Wp).
+def unfold_channels_first(x: Any, kernel: tuple[int, int], pad: tuple[int, int], ones_row: bool = False) -> Any:
+    """Stride-1 unfold, channels first: (N, C, H, W) -> col (C*FH*FW, N*OH*OW), row (c, i, j) holding
+    x[n, c, a + i, b + j] (zero-padded) in column n*OH*OW + a*OW + b.
 
-    Two layout choices, each measured on this project's layers:
-    - Whole rows: output pixel (a, b) of image n sits in column n*OH*Wp + a*Wp + b (Wp = W + 2*PW). Columns with
-      b >= OW are junk (their windows run off the right edge into the next row) and are cut off after the
-      product. In exchange each kernel position's copy is one contiguous run of OH*Wp elements per channel and
-      image instead of OH runs of OW: the same bytes moved with a fraction of NumPy's per-row overhead.
-    - Channels first (C, FH, FW, N, ...), not images first: the convolution is then one large GEMM over the
-      whole batch instead of one small GEMM per image, 30-40% faster for the multi-channel layers.
-    ``ones_row`` appends a row of ones, so a bias column appended to the weights is added by the GEMM itself
-    (no separate pass over the output) and the bias gradient comes out of the weight-gradient GEMM.
-    Returns (col, Wp).
+    Channels first, not images first: the convolution is then one large GEMM over the whole batch instead of
+    one small GEMM per image (30-40% faster for the multi-channel layers), its (OC, N*OH*OW) result is the
+    output in channels-first memory with no transpose, and the weight gradient is one GEMM of the output
+    gradient in that same layout. ``ones_row`` appends a row of ones, so a bias column appended to the weights
+    is added by the GEMM itself (no separate pass over the output) and the bias gradient comes out of the
+    weight-gradient GEMM.
     """
     xp = get_array_module(x)
     n, c, h, w = x.shape
     (fh, fw), (ph, pw) = kernel, pad
-    hp, wp = h + 2 * ph, w + 2 * pw
-    length = (hp - fh + 1) * wp
-    # One spare zero row: the last kernel position's run ends FW - 1 elements past the padded image.
-    padded = xp.zeros((c, n, hp + 1, wp), dtype=x.dtype)
+    oh, ow = h + 2 * ph - fh + 1, w + 2 * pw - fw + 1
     source = x.transpose(1, 0, 2, 3)
-    flat = padded.reshape(c, n, -1)
+    padded = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype) if ph or pw else source
     rows = c * fh * fw
-    col = xp.empty((rows + ones_row, n * length), dtype=x.dtype)
-    windows = col[:rows].reshape(c, fh, fw, n, length)
-    # The copies are split across threads, by channel (or by image for a one-channel input): one core does not
-    # saturate memory bandwidth here, two copy DeepConvNet's columns 1.5-1.7x faster.
+    col = xp.empty((rows + ones_row, n * oh * ow), dtype=x.dtype)
+    windows = col[:rows].reshape(c, fh, fw, n, oh, ow)
+    # The copies are split across threads, by channel (or by image for a one-channel input): these are short
+    # strided runs, which one core copies at well under memory bandwidth.
     by_channel = c > 1
 
     def work(part: slice) -> None:
         cs, ns = (part, slice(None)) if by_channel else (slice(None), part)
-        padded[cs, ns, ph : ph + h, pw : pw + w] = source[cs, ns]
+        if ph or pw:
+            padded[cs, ns, ph : ph + h, pw : pw + w] = source[cs, ns]
         for i in range(fh):
             for j in range(fw):
-                start = i * wp + j
-                windows[cs, i, j, ns] = flat[cs, ns, start : start + length]
+                windows[cs, i, j, ns] = padded[cs, ns, i : i + oh, j : j + ow]
 
     split_work(work, c if by_channel else n)
     if ones_row:
         col[rows] = 1
-    return col, wp
+    return col
 
 
-def _conv_wide(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -> tuple[Any, Any, int]:
-    """Stride-1 convolution by ``unfold_wide``: returns (y, col, Wp).
-
-    y is a view (N, OC, OH, OW) of the GEMM's (OC, N, OH, Wp) result: channels stay first in memory, which the
-    next layer's unfold reads without a transpose (elementwise ops in between keep the memory order).
-    """
+def _conv_stride1(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -> tuple[Any, Any]:
+    """Stride-1 convolution by ``unfold_channels_first``: returns (y, col), y a (N, OC, OH, OW) view of the
+    GEMM's (OC, N, OH, OW) result. Channels stay first in memory, which the next layer's unfold reads without
+    a transpose (elementwise ops in between keep the memory order)."""
     xp = get_array_module(x)
     n, _, h, w = x.shape
     oc, _, fh, fw = weight.shape
-    col, wp = unfold_wide(x, (fh, fw), pad, ones_row=bias is not None)
+    col = unfold_channels_first(x, (fh, fw), pad, ones_row=bias is not None)
     w2 = weight.reshape(oc, -1) if bias is None else xp.concatenate([weight.reshape(oc, -1), bias[:, None]], axis=1)
-    y = (w2 @ col).reshape(oc, n, -1, wp).transpose(1, 0, 2, 3)
-    return y[:, :, :, : w + 2 * pad[1] - fw + 1], col, wp
+    oh, ow = h + 2 * pad[0] - fh + 1, w + 2 * pad[1] - fw + 1
+    return (w2 @ col).reshape(oc, n, oh, ow).transpose(1, 0, 2, 3), col
 
 
 class Conv2d(Function):
@@ -187,9 +180,9 @@ class Conv2d(Function):
         n, _, h, w = x.shape
         oh = output_size("conv2d", h, fh, self.stride[0], self.padding[0], "height", self.floor_mode)
         ow = output_size("conv2d", w, fw, self.stride[1], self.padding[1], "width", self.floor_mode)
-        self.x_shape, self.wide = x.shape, None
-        if self.stride == (1, 1):
-            y, col, self.wide = _conv_wide(x, weight, self.padding, bias)
+        self.x_shape, self.channels_first = x.shape, self.stride == (1, 1)
+        if self.channels_first:
+            y, col = _conv_stride1(x, weight, self.padding, bias)
         else:
             col = unfold(x, (fh, fw), self.stride, self.padding, (oh, ow)).reshape(n, -1, oh * ow)
             y = (weight.reshape(oc, -1) @ col).reshape(n, oc, oh, ow)
@@ -205,12 +198,11 @@ class Conv2d(Function):
         needs = self.needs_input_grad
         gx = gw = gb = None
         has_bias = len(needs) > 2 and needs[2]
-        if self.wide is not None and (needs[1] or has_bias):
-            # gy in col's layout (OC, N, OH, Wp), the junk columns given a zero gradient: one GEMM gives dW, and
-            # dbias too where col carries its row of ones.
-            rows = xp.zeros((oc, n, oh, self.wide), dtype=gy.dtype)
-            rows[:, :, :, :ow] = gy.transpose(1, 0, 2, 3)
-            both = rows.reshape(oc, -1) @ col.T
+        if self.channels_first and (needs[1] or has_bias):
+            # gy in col's layout (OC, N*OH*OW): one GEMM gives dW, and dbias too where col carries its row of
+            # ones. The gradient usually arrives channels first already (laid out like this layer's output), and
+            # then the reshape copies nothing.
+            both = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(oc, -1) @ col.T
             gw = both[:, : weight[0].size].reshape(weight.shape) if needs[1] else None
             gb = both[:, -1] if has_bias and len(col) > weight[0].size else None
         elif needs[1]:
@@ -226,11 +218,11 @@ class Conv2d(Function):
         n, c, h, w = self.x_shape
         oc, _, fh, fw = weight.shape
         ph, pw = self.padding
-        if self.wide is not None:
+        if self.channels_first:
             # Stride 1: dx is gy convolved ("full", padding FH-1) with W flipped in space and with in/out swapped;
             # cropping the padding off gives dx. Unfold + GEMM again, no scatter-add.
             flipped = xp.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-            full, _, _ = _conv_wide(gy, flipped, (fh - 1, fw - 1))
+            full, _ = _conv_stride1(gy, flipped, (fh - 1, fw - 1))
             return full[:, :, ph : ph + h, pw : pw + w]
         gcol = (weight.reshape(oc, -1).T @ gy.reshape(n, oc, -1)).reshape(n, c, fh, fw, *gy.shape[2:])
         return fold(gcol, self.x_shape, self.stride, self.padding)
