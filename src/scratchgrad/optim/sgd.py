@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_fraction, check_non_negative, with_weight_decay
+from .optimizer import Optimizer, check_fraction, check_non_negative, in_parts, with_weight_decay
 
 
 class SGD(Optimizer):
@@ -56,19 +56,24 @@ class SGD(Optimizer):
             )
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        grad = with_weight_decay(grad, param, group["weight_decay"])
-        momentum = group["momentum"]
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                # PyTorch starts the buffer at the first gradient (not at zero), so the first step is a plain one.
-                # A copy in the parameter's dtype: the gradient may be shared, or float64 for a float32 weight.
-                buf = state["momentum_buffer"] = grad.astype(param.dtype, copy=True)
-            else:
-                buf *= momentum
-                buf += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        param -= group["lr"] * grad
+        lr, momentum, dampening, nesterov = group["lr"], group["momentum"], group["dampening"], group["nesterov"]
+        weight_decay, first = group["weight_decay"], momentum != 0 and "momentum_buffer" not in state
+        if first:
+            # PyTorch starts the buffer at the first gradient (not at zero), so the first step is a plain one.
+            # A copy in the parameter's dtype: the gradient may be shared, or float64 for a float32 weight.
+            state["momentum_buffer"] = with_weight_decay(grad, param, weight_decay).astype(param.dtype, copy=True)
+
+        def update(param: Any, grad: Any, *buffer: Any) -> None:
+            grad = with_weight_decay(grad, param, weight_decay)
+            if buffer:
+                buf = buffer[0]
+                if not first:
+                    buf *= momentum
+                    buf += (1 - dampening) * grad
+                grad = grad + momentum * buf if nesterov else buf
+            param -= lr * grad
+
+        in_parts(update, param, grad, *([state["momentum_buffer"]] if momentum != 0 else []))
 
 
 class Momentum(Optimizer):
@@ -95,11 +100,15 @@ class Momentum(Optimizer):
         return {"v": get_array_module(param).zeros_like(param)}
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        grad = with_weight_decay(grad, param, group["weight_decay"])
-        v = state["v"]
-        v *= group["momentum"]
-        v -= group["lr"] * grad
-        param += v
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+
+        def update(param: Any, grad: Any, v: Any) -> None:
+            grad = with_weight_decay(grad, param, weight_decay)
+            v *= momentum
+            v -= lr * grad
+            param += v
+
+        in_parts(update, param, grad, state["v"])
 
 
 class Nesterov(Momentum):
@@ -120,9 +129,13 @@ class Nesterov(Momentum):
     # Same arguments, checks and state (the velocity v) as Momentum; only the update differs.
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        grad = with_weight_decay(grad, param, group["weight_decay"])
-        lr, momentum, v = group["lr"], group["momentum"], state["v"]
-        v *= momentum
-        v -= lr * grad
-        param += momentum * momentum * v
-        param -= (1 + momentum) * lr * grad
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+
+        def update(param: Any, grad: Any, v: Any) -> None:
+            grad = with_weight_decay(grad, param, weight_decay)
+            v *= momentum
+            v -= lr * grad
+            param += momentum * momentum * v
+            param -= (1 + momentum) * lr * grad
+
+        in_parts(update, param, grad, state["v"])
