@@ -2,7 +2,7 @@
 
 Wraps every ``Function``'s forward and backward with a timer for the duration of the run (nothing in the
 library changes) and prints milliseconds per step for each, plus the optimizer step. MODEL is a zoo name
-(simple_convnet, deep_convnet, ...). Run on a quiet machine; compare with PyTorch's profiler on the torch twin.
+(simple_convnet, deep_convnet, ...) or keras_convnet (workload 3, through ``fit``). Run on a quiet machine; compare with PyTorch's profiler on the torch twin.
 """
 
 from __future__ import annotations
@@ -48,32 +48,54 @@ def instrument(times: defaultdict) -> None:
         cls.backward = timed_backward
 
 
+def keras_run(steps: int, times: defaultdict) -> Any:
+    """Workload 3's model and ``fit`` (batch 128); the optimizer's time is counted inside the Trainer's step."""
+    from bench.workloads import keras_workload
+
+    workload = keras_workload(_NoTorch(), steps)
+    return lambda count: workload.ours(count)
+
+
+class _NoTorch:
+    """Enough of ``torch`` for keras_workload to build its twin without PyTorch's time counting here."""
+
+    def __getattr__(self, name: str) -> Any:
+        import torch
+
+        return getattr(torch, name)
+
+
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "simple_convnet"
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     sg.manual_seed(0)
-    model = models.get(name)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    batches = mnist_batches(100, steps)
     times: defaultdict = defaultdict(float)
-    instrument(times)
+    if name == "keras_convnet":
+        run = keras_run(steps, times)
+        instrument(times)
+    else:
+        model = models.get(name)
+        opt = optim.Adam(model.parameters(), lr=1e-3)
+        batches = mnist_batches(100, steps)
+        instrument(times)
 
-    def run(count: int) -> None:
-        for i in range(count):
-            x, t = batches[i % len(batches)]
-            loss = F.cross_entropy(model(sg.Tensor(x)), t)
-            opt.zero_grad()
-            loss.backward()
-            start = time.perf_counter()
-            opt.step()
-            times["optimizer step"] += time.perf_counter() - start
+        def run(count: int) -> None:
+            for i in range(count):
+                x, t = batches[i % len(batches)]
+                loss = F.cross_entropy(model(sg.Tensor(x)), t)
+                opt.zero_grad()
+                loss.backward()
+                start = time.perf_counter()
+                opt.step()
+                times["optimizer step"] += time.perf_counter() - start
 
     run(3)
     times.clear()
     start = time.perf_counter()
     run(steps)
     total = (time.perf_counter() - start) / steps * 1e3
-    print(f"{name}: {total:.2f} ms per step (batch 100, Adam), of which:")
+    batch = 128 if name == "keras_convnet" else 100
+    print(f"{name}: {total:.2f} ms per step (batch {batch}, Adam), of which:")
     for key, value in sorted(times.items(), key=lambda kv: -kv[1]):
         print(f"  {key:32s} {value / steps * 1e3:8.2f} ms")
 

@@ -140,6 +140,28 @@ def unfold_channels_first(x: Any, kernel: tuple[int, int], pad: tuple[int, int],
     return col
 
 
+def fold_channels_first(col: Any, shape: tuple[int, ...], kernel: tuple[int, int], pad: tuple[int, int]) -> Any:
+    """The adjoint of ``unfold_channels_first``: add each window's column back where it came from.
+
+    col (C*FH*FW, N*OH*OW) -> (N, C, H, W), a view of channels-first memory. FH*FW shifted additions (split by
+    channel across threads), the padding cropped off at the end.
+    """
+    xp = get_array_module(col)
+    n, c, h, w = shape
+    (fh, fw), (ph, pw) = kernel, pad
+    oh, ow = h + 2 * ph - fh + 1, w + 2 * pw - fw + 1
+    windows = col.reshape(c, fh, fw, n, oh, ow)
+    out = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+
+    def work(part: slice) -> None:
+        for i in range(fh):
+            for j in range(fw):
+                out[part, :, i : i + oh, j : j + ow] += windows[part, i, j]
+
+    split_work(work, c)
+    return out[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
+
+
 def _conv_stride1(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -> tuple[Any, Any]:
     """Stride-1 convolution by ``unfold_channels_first``: returns (y, col), y a (N, OC, OH, OW) view of the
     GEMM's (OC, N, OH, OW) result. Channels stay first in memory, which the next layer's unfold reads without
@@ -156,9 +178,8 @@ def _conv_stride1(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -
 class Conv2d(Function):
     """2-D convolution (cross-correlation, as every framework computes it) over NCHW input.
 
-    forward:  col = unfold(x); y = W.reshape(OC, -1) @ col                        (N, OC, OH*OW)
-    backward: dW = sum over images of gy @ col^T;  db = sum of gy;
-              dx = fold(W^T @ gy), or for stride 1 the "full" convolution of gy with W flipped and transposed.
+    forward:  col = unfold(x); y = W.reshape(OC, -1) @ col
+    backward: dW = gy @ col^T (db from the same GEMM, or the sum of gy);  dx = fold(W^T @ gy)
     The input gradient is skipped when the input needs none (the first layer's images), saving that work.
     """
 
@@ -195,37 +216,31 @@ class Conv2d(Function):
         col, weight = self.saved
         xp = get_array_module(gy)
         n, oc, oh, ow = gy.shape
+        fh, fw = weight.shape[2:]
         needs = self.needs_input_grad
         gx = gw = gb = None
         has_bias = len(needs) > 2 and needs[2]
-        if self.channels_first and (needs[1] or has_bias):
-            # gy in col's layout (OC, N*OH*OW): one GEMM gives dW, and dbias too where col carries its row of
-            # ones. The gradient usually arrives channels first already (laid out like this layer's output), and
-            # then the reshape copies nothing.
-            both = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(oc, -1) @ col.T
-            gw = both[:, : weight[0].size].reshape(weight.shape) if needs[1] else None
-            gb = both[:, -1] if has_bias and len(col) > weight[0].size else None
-        elif needs[1]:
+        if self.channels_first:
+            # gy in col's layout (OC, N*OH*OW). It usually arrives channels first already (laid out like this
+            # layer's output), and then this copies nothing.
+            gy = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(oc, -1)
+            if needs[1] or has_bias:
+                # One GEMM gives dW, and dbias too where col carries its row of ones.
+                both = gy @ col.T
+                gw = both[:, : weight[0].size].reshape(weight.shape) if needs[1] else None
+                gb = both[:, -1] if has_bias and len(col) > weight[0].size else None
+            if needs[0]:
+                gx = fold_channels_first(weight.reshape(oc, -1).T @ gy, self.x_shape, (fh, fw), self.padding)
+            return gx, gw, gb
+        if needs[1]:
             # One small GEMM per image, then a sum: cheaper than tensordot's transposed copies of both.
             gw = (gy.reshape(n, oc, -1) @ col.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
-        if has_bias and gb is None:
+        if has_bias:
             gb = gy.sum(axis=(0, 2, 3))
         if needs[0]:
-            gx = self._input_gradient(gy, weight, xp)
+            gcol = (weight.reshape(oc, -1).T @ gy.reshape(n, oc, -1)).reshape(n, -1, fh, fw, oh, ow)
+            gx = fold(gcol, self.x_shape, self.stride, self.padding)
         return gx, gw, gb
-
-    def _input_gradient(self, gy, weight, xp):
-        n, c, h, w = self.x_shape
-        oc, _, fh, fw = weight.shape
-        ph, pw = self.padding
-        if self.channels_first:
-            # Stride 1: dx is gy convolved ("full", padding FH-1) with W flipped in space and with in/out swapped;
-            # cropping the padding off gives dx. Unfold + GEMM again, no scatter-add.
-            flipped = xp.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-            full, _ = _conv_stride1(gy, flipped, (fh - 1, fw - 1))
-            return full[:, :, ph : ph + h, pw : pw + w]
-        gcol = (weight.reshape(oc, -1).T @ gy.reshape(n, oc, -1)).reshape(n, c, fh, fw, *gy.shape[2:])
-        return fold(gcol, self.x_shape, self.stride, self.padding)
 
 
 def conv2d(
