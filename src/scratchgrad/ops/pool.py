@@ -136,33 +136,40 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         self.k, self.s, self.p, self.out = _pool_geometry("max_pool2d", x, *self.args)
         (fh, fw), (sh, sw), (oh, ow) = self.k, self.s, self.out
-        padded = _pad(x, self.p, -xp.inf)
+        # Only the rows and columns some window covers (floor mode may drop a remainder, as 11 -> 5 does).
+        region = _pad(x, self.p, -xp.inf)[:, :, : (oh - 1) * sh + fh, : (ow - 1) * sw + fw]
         # Outputs laid out in memory like the input (channels first after a convolution): mixing layouts would
         # make every pass jump around in memory.
-        across = xp.empty_like(padded[:, :, :, :ow])  # (N, C, Hp, OW)
-        y = xp.empty_like(padded[:, :, :oh, :ow])
+        across = xp.empty_like(region[:, :, :, :ow])  # (N, C, rows, OW)
+        y = xp.empty_like(region[:, :, :oh, :ow])
 
         def work(part: slice) -> None:
-            _running_max(_slices(padded[:, part], 3, fw, sw, ow), across[:, part])
+            _running_max(_slices(region[:, part], 3, fw, sw, ow), across[:, part])
             _running_max(_slices(across[:, part], 2, fh, sh, oh), y[:, part])
 
         split_work(work, x.shape[1])
-        self.save_for_backward(padded, across, y)  # padded is x itself unless there is padding
+        self.x_shape = x.shape
+        self.save_for_backward(region, across, y)  # region is x itself unless there is padding or a remainder
         return y
 
     def backward(self, gy):
-        padded, across, y = self.saved
+        region, across, y = self.saved
         xp = get_array_module(gy)
         (fh, fw), (sh, sw), (oh, ow), (ph, pw) = self.k, self.s, self.out, self.p
+        n, c, h, w = self.x_shape
+        gx = xp.empty_like(region, shape=(n, c, h + 2 * ph, w + 2 * pw))
+        hc, wc = region.shape[2:]
+        gx[:, :, hc:] = 0  # the remainder no window covers
+        gx[:, :, :, wc:] = 0
         g_across = xp.empty_like(across)
-        gx = xp.empty_like(padded)
+
+        g_region = gx[:, :, :hc, :wc]
 
         def work(part: slice) -> None:
             _route_to_first_max(gy[:, part], y[:, part], across[:, part], 2, fh, sh, oh, g_across[:, part])
-            _route_to_first_max(g_across[:, part], across[:, part], padded[:, part], 3, fw, sw, ow, gx[:, part])
+            _route_to_first_max(g_across[:, part], across[:, part], region[:, part], 3, fw, sw, ow, g_region[:, part])
 
-        split_work(work, padded.shape[1])
-        h, w = padded.shape[2] - 2 * ph, padded.shape[3] - 2 * pw
+        split_work(work, c)
         return gx[:, :, ph : ph + h, pw : pw + w] if ph or pw else gx
 
 
