@@ -40,19 +40,35 @@ def test_a_bad_thread_count_names_the_variable_and_the_value(monkeypatch, value)
         backend.num_threads()
 
 
-def _pool_and_conv(seed: int) -> list[np.ndarray]:
+def _pool_and_conv(seed: int, x_shape: tuple, w_shape: tuple) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    x = Tensor(rng.integers(-2, 3, size=(4, 6, 8, 8)).astype(np.float32), requires_grad=True)
-    w = Tensor(rng.standard_normal((5, 6, 3, 3)).astype(np.float32), requires_grad=True)
-    y = F.max_pool2d(F.conv2d(x, w, padding=1), 3, 2, 1)
-    (y * Tensor(rng.standard_normal(y.shape).astype(np.float32))).sum().backward()
-    return [y.data, x.grad, w.grad]
+    x = Tensor(rng.integers(-2, 3, size=x_shape).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal(w_shape).astype(np.float32), requires_grad=True)
+    b = Tensor(rng.standard_normal(w_shape[0]).astype(np.float32), requires_grad=True)
+    y = F.max_pool2d(F.conv2d(x, w, b, padding=1), 3, 2, 1)
+    h = F.linear(y.reshape(len(y.data), -1), Tensor(rng.standard_normal((300, y.data[0].size)).astype(np.float32)))
+    (h * Tensor(rng.standard_normal(h.shape).astype(np.float32))).sum().backward()
+    return [h.data, x.grad, w.grad, b.grad]
 
 
-def test_one_thread_and_several_give_identical_results(monkeypatch):
+# Small ones run whole; the larger ones are big enough for backend.matmul to split the products (by output
+# columns, by rows, and over the shared axis for SimpleConvNet-like weight gradients).
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape"),
+    [((4, 6, 8, 8), (5, 6, 3, 3)), ((16, 1, 28, 28), (30, 1, 5, 5)), ((8, 16, 16, 16), (32, 16, 3, 3))],
+)
+def test_one_thread_and_several_give_identical_results(monkeypatch, x_shape, w_shape):
     monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", "1")
-    one = _pool_and_conv(0)
-    monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", "4")
-    several = _pool_and_conv(0)
-    for a, b in zip(one, several):
-        np.testing.assert_array_equal(a, b)
+    one = _pool_and_conv(0, x_shape, w_shape)
+    for threads in ("2", "3"):
+        monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", threads)
+        for a, b in zip(one, _pool_and_conv(0, x_shape, w_shape)):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(("m", "k", "n"), [(30, 57_600, 26), (100, 4_320, 100), (64, 577, 8_000), (600, 300, 40)])
+def test_split_matmul_agrees_with_numpy(m, k, n):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k)).astype(np.float32).T  # transposed operands, as the ops pass them
+    np.testing.assert_allclose(backend.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function, Tensor
-from ..backend import get_array_module, split_work
+from ..backend import get_array_module, matmul, split_work
 from .linear import check_float_input
 
 
@@ -172,7 +172,7 @@ def _conv_stride1(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -
     col = unfold_channels_first(x, (fh, fw), pad, ones_row=bias is not None)
     w2 = weight.reshape(oc, -1) if bias is None else xp.concatenate([weight.reshape(oc, -1), bias[:, None]], axis=1)
     oh, ow = h + 2 * pad[0] - fh + 1, w + 2 * pad[1] - fw + 1
-    return (w2 @ col).reshape(oc, n, oh, ow).transpose(1, 0, 2, 3), col
+    return matmul(w2, col).reshape(oc, n, oh, ow).transpose(1, 0, 2, 3), col
 
 
 class Conv2d(Function):
@@ -226,11 +226,11 @@ class Conv2d(Function):
             gy = xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(oc, -1)
             if needs[1] or has_bias:
                 # One GEMM gives dW, and dbias too where col carries its row of ones.
-                both = gy @ col.T
+                both = matmul(gy, col.T)
                 gw = both[:, : weight[0].size].reshape(weight.shape) if needs[1] else None
                 gb = both[:, -1] if has_bias and len(col) > weight[0].size else None
             if needs[0]:
-                gx = fold_channels_first(weight.reshape(oc, -1).T @ gy, self.x_shape, (fh, fw), self.padding)
+                gx = fold_channels_first(matmul(weight.reshape(oc, -1).T, gy), self.x_shape, (fh, fw), self.padding)
             return gx, gw, gb
         if needs[1]:
             # One small GEMM per image, then a sum: cheaper than tensordot's transposed copies of both.

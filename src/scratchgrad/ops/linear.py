@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function, Tensor
+from ..backend import matmul
 
 
 def check_float_input(name: str, x: Any, weight: Any) -> None:
@@ -35,7 +36,7 @@ class Linear(Function):
             )
         check_float_input("linear", x, weight)
         self.save_for_backward(x, weight)
-        y = x @ weight.T
+        y = matmul(x, weight.T) if x.ndim == 2 else x @ weight.T
         if bias is not None:
             y += bias
         return y
@@ -43,11 +44,11 @@ class Linear(Function):
     def backward(self, gy):
         x, weight = self.saved
         needs = self.needs_input_grad
-        gx = gy @ weight if needs[0] else None
+        gx = (matmul(gy, weight) if gy.ndim == 2 else gy @ weight) if needs[0] else None
         gw = gb = None
         if needs[1] or (len(needs) > 2 and needs[2]):
             gy2 = gy.reshape(-1, gy.shape[-1])
-            gw = gy2.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+            gw = matmul(gy2.T, x.reshape(-1, x.shape[-1])) if needs[1] else None
             gb = gy2.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return gx, gw, gb
 
