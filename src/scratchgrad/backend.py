@@ -206,8 +206,8 @@ def matmul(a: Any, b: Any) -> Any:
 
     The products of a training step are skinny: (30 x 26) @ (26 x 57,600) for SimpleConvNet's convolution,
     (30 x 57,600) @ (57,600 x 26) for its weight gradient. OpenBLAS's own threads split these poorly; handing
-    each of our threads half of the output columns (or rows, or, for a small output, half of the shared axis,
-    adding the two partial products) with OpenBLAS set to one thread for the duration took SimpleConvNet's
+    each of our threads part of the output columns (or rows, or, for a small output over a long shared axis,
+    half of that axis, adding the two partial products) with OpenBLAS set to one thread for the duration took SimpleConvNet's
     step from ~10 to ~8.6 ms. Products too small to repay a thread hand-off, CuPy arrays and BLAS libraries
     other than OpenBLAS take the plain ``a @ b``. The result is the same for any number of threads.
     """
@@ -232,15 +232,16 @@ def matmul(a: Any, b: Any) -> Any:
 
 def _split_matmul(a: Any, b: Any, count: int) -> Any:
     (m, k), n = a.shape, b.shape[1]
-    if max(m, n) >= 32 * count:
+    if max(m, n) >= 32 * count and k < 4 * max(m, n):
         out = np.empty((m, n), dtype=np.result_type(a, b))
         if n >= m:
             split_work(lambda part: np.matmul(a, b[:, part], out=out[:, part]), n)
         else:
             split_work(lambda part: np.matmul(a[part], b, out=out[part]), m)
         return out
-    # A small output over a long shared axis: two halves of that axis, their products added. Always two, so the
-    # rounding (and the result) does not depend on the number of threads.
+    # A small output over a long shared axis (weight gradients): two halves of that axis, their products added;
+    # each operand is read once instead of once per thread. Always two halves, so the rounding (and the result)
+    # does not depend on the number of threads.
     halves = [slice(0, k // 2), slice(k // 2, k)]
     partial: list[Any] = [None, None]
 
