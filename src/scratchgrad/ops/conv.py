@@ -151,12 +151,19 @@ def fold_channels_first(col: Any, shape: tuple[int, ...], kernel: tuple[int, int
     (fh, fw), (ph, pw) = kernel, pad
     oh, ow = h + 2 * ph - fh + 1, w + 2 * pw - fw + 1
     windows = col.reshape(c, fh, fw, n, oh, ow)
-    out = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+    out = xp.empty((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
 
     def work(part: slice) -> None:
+        part_out = out[part]
+        # The first window is written, not added, and only the strips it does not reach are zeroed: one pass
+        # over the output saved (~10%).
+        part_out[:, :, oh:] = 0
+        part_out[:, :, :oh, ow:] = 0
+        part_out[:, :, :oh, :ow] = windows[part, 0, 0]
         for i in range(fh):
             for j in range(fw):
-                out[part, :, i : i + oh, j : j + ow] += windows[part, i, j]
+                if i or j:
+                    part_out[:, :, i : i + oh, j : j + ow] += windows[part, i, j]
 
     split_work(work, c)
     return out[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
