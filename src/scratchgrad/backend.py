@@ -160,11 +160,16 @@ def split_work(work: Callable[[slice], Any], length: int) -> None:
         work(slice(0, length))
         return
     global _pool
-    if _pool is None or _pool._max_workers != count:
-        _pool = ThreadPoolExecutor(count, thread_name_prefix="scratchgrad")
+    if _pool is None or _pool._max_workers != count - 1:
+        _pool = ThreadPoolExecutor(count - 1, thread_name_prefix="scratchgrad")
     parts = [slice(i * length // count, (i + 1) * length // count) for i in range(count)]
-    for future in [_pool.submit(work, part) for part in parts]:
-        future.result()  # re-raises an exception from the part that failed
+    # The calling thread does the first part itself instead of waiting idle: one hand-off fewer.
+    futures = [_pool.submit(work, part) for part in parts[1:]]
+    try:
+        work(parts[0])
+    finally:
+        for future in futures:
+            future.result()  # waits, and re-raises an exception from the part that failed
 
 
 def _forget_pool_in_child() -> None:
