@@ -2,7 +2,8 @@
 
 Wraps every ``Function``'s forward and backward with a timer for the duration of the run (nothing in the
 library changes) and prints milliseconds per step for each, plus the optimizer step. MODEL is a zoo name
-(simple_convnet, deep_convnet, ...) or keras_convnet (workload 3, through ``fit``). Run on a quiet machine; compare with PyTorch's profiler on the torch twin.
+(simple_convnet, deep_convnet, ...) or keras_convnet (workload 3, through ``fit``). Run on a quiet machine;
+compare with PyTorch's profiler on the torch twin.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import ctypes
 import os
 import random as _py_random
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, Callable
@@ -173,8 +174,9 @@ def split_work(work: Callable[[slice], Any], length: int) -> None:
 
 
 def _forget_pool_in_child() -> None:
-    global _pool
+    global _pool, _blas_lock
     _pool = None  # a forked child (a DataLoader worker) has no threads behind its parent's pool
+    _blas_lock = threading.Lock()  # nor the thread that may have held this
 
 
 if hasattr(os, "register_at_fork"):
@@ -204,6 +206,7 @@ def _find_openblas() -> tuple[Any, Any] | None:
 
 
 _openblas: Any = None  # found on first use: NumPy loads OpenBLAS when it is imported, after this module's header
+_blas_lock = threading.Lock()
 
 
 def matmul(a: Any, b: Any) -> Any:
@@ -212,9 +215,9 @@ def matmul(a: Any, b: Any) -> Any:
     The products of a training step are skinny: (30 x 26) @ (26 x 57,600) for SimpleConvNet's convolution,
     (30 x 57,600) @ (57,600 x 26) for its weight gradient. OpenBLAS's own threads split these poorly; handing
     each of our threads part of the output columns (or rows, or, for a small output over a long shared axis,
-    half of that axis, adding the two partial products) with OpenBLAS set to one thread for the duration took SimpleConvNet's
-    step from ~10 to ~8.6 ms. Products too small to repay a thread hand-off, CuPy arrays and BLAS libraries
-    other than OpenBLAS take the plain ``a @ b``. The result is the same for any number of threads.
+    half of that axis, adding the two partial products) with OpenBLAS set to one thread for the duration took
+    SimpleConvNet's step from ~10 to ~8.6 ms. Products too small to repay a thread hand-off, CuPy arrays and
+    BLAS libraries other than OpenBLAS take the plain ``a @ b``. The result is the same for any number of threads.
     """
     global _openblas
     m, k = a.shape
@@ -226,13 +229,15 @@ def matmul(a: Any, b: Any) -> Any:
     if not _openblas:
         return a @ b
     set_threads, get_threads = _openblas
-    previous = get_threads()
-    set_threads(1)
-    try:
-        # With one thread too: OpenBLAS's own threads round differently, and results must not depend on the count.
-        return _split_matmul(a, b, num_threads())
-    finally:
-        set_threads(previous)
+    with _blas_lock:  # two user threads in here at once must not restore each other's setting
+        previous = get_threads()
+        set_threads(1)
+        try:
+            # With one thread too: OpenBLAS's own threads round differently, and results must not depend on the
+            # thread count.
+            return _split_matmul(a, b, num_threads())
+        finally:
+            set_threads(previous)
 
 
 def _split_matmul(a: Any, b: Any, count: int) -> Any:
