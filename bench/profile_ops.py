@@ -49,21 +49,13 @@ def instrument(times: defaultdict) -> None:
         cls.backward = timed_backward
 
 
-def keras_run(steps: int, times: defaultdict) -> Any:
+def keras_run(steps: int) -> Any:
     """Workload 3's model and ``fit`` (batch 128); the optimizer's time is counted inside the Trainer's step."""
+    import torch  # the workload also builds PyTorch's twin, which is never run here
+
     from bench.workloads import keras_workload
 
-    workload = keras_workload(_NoTorch(), steps)
-    return lambda count: workload.ours(count)
-
-
-class _NoTorch:
-    """Enough of ``torch`` for keras_workload to build its twin without PyTorch's time counting here."""
-
-    def __getattr__(self, name: str) -> Any:
-        import torch
-
-        return getattr(torch, name)
+    return keras_workload(torch, steps).ours
 
 
 def main() -> None:
@@ -72,7 +64,7 @@ def main() -> None:
     sg.manual_seed(0)
     times: defaultdict = defaultdict(float)
     if name == "keras_convnet":
-        run = keras_run(steps, times)
+        run = keras_run(steps)
         instrument(times)
     else:
         model = models.get(name)
