@@ -25,6 +25,8 @@ CONV_CASES = [
     ((2, 2, 7, 9), 3, 3, (2, 2), (0, 1), True),  # padding only along the width
     ((1, 1, 12, 8), 2, (5, 3), (1, 1), (2, 1), True),
     ((3, 4, 6, 6), 5, 2, 2, 0, True),  # stride equal to the kernel: no overlap
+    ((2, 2, 6, 5), 3, 3, 1, 2, True),  # padding 2 on a 3x3 kernel (DeepConvNet's fourth layer): output > input
+    ((1, 2, 5, 6), 2, (3, 2), 1, (2, 1), True),  # padding = kernel - 1: the "full" convolution
 ]
 
 

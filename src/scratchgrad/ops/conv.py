@@ -143,30 +143,43 @@ def unfold_channels_first(x: Any, kernel: tuple[int, int], pad: tuple[int, int],
 def fold_channels_first(col: Any, shape: tuple[int, ...], kernel: tuple[int, int], pad: tuple[int, int]) -> Any:
     """The adjoint of ``unfold_channels_first``: add each window's column back where it came from.
 
-    col (C*FH*FW, N*OH*OW) -> (N, C, H, W), a view of channels-first memory. FH*FW shifted additions (split by
-    channel across threads), the padding cropped off at the end.
+    col (C*FH*FW, N*OH*OW) -> (N, C, H, W), a view of contiguous channels-first memory. FH*FW shifted additions
+    (split by channel across threads), each clipped to the part of the window that lands inside the image, so
+    nothing is spent on the padding and the result needs no cropping (a contiguous gradient is faster for
+    every op after it). The window landing on the most of the image (the centre one for "same" padding, which
+    covers it all) is written rather than added, and only what it misses is zeroed.
     """
     xp = get_array_module(col)
     n, c, h, w = shape
     (fh, fw), (ph, pw) = kernel, pad
     oh, ow = h + 2 * ph - fh + 1, w + 2 * pw - fw + 1
     windows = col.reshape(c, fh, fw, n, oh, ow)
-    out = xp.empty((c, n, h + 2 * ph, w + 2 * pw), dtype=col.dtype)
+    out = xp.empty((c, n, h, w), dtype=col.dtype)
+
+    def landing(i: int, j: int) -> tuple[slice, slice, slice, slice]:
+        """(image rows, image columns, window rows, window columns) where window (i, j) lands inside."""
+        a0, a1 = max(0, ph - i), min(oh, h + ph - i)
+        b0, b1 = max(0, pw - j), min(ow, w + pw - j)
+        return slice(a0 + i - ph, a1 + i - ph), slice(b0 + j - pw, b1 + j - pw), slice(a0, a1), slice(b0, b1)
+
+    first = (min(ph, fh - 1), min(pw, fw - 1))
 
     def work(part: slice) -> None:
-        part_out = out[part]
-        # The first window is written, not added, and only the strips it does not reach are zeroed: one pass
-        # over the output saved (~10%).
-        part_out[:, :, oh:] = 0
-        part_out[:, :, :oh, ow:] = 0
-        part_out[:, :, :oh, :ow] = windows[part, 0, 0]
+        part_out, part_windows = out[part], windows[part]
+        rows, cols, wrows, wcols = landing(*first)
+        part_out[:, :, : rows.start] = 0
+        part_out[:, :, rows.stop :] = 0
+        part_out[:, :, rows, : cols.start] = 0
+        part_out[:, :, rows, cols.stop :] = 0
+        part_out[:, :, rows, cols] = part_windows[:, first[0], first[1], :, wrows, wcols]
         for i in range(fh):
             for j in range(fw):
-                if i or j:
-                    part_out[:, :, i : i + oh, j : j + ow] += windows[part, i, j]
+                if (i, j) != first:
+                    rows, cols, wrows, wcols = landing(i, j)
+                    part_out[:, :, rows, cols] += part_windows[:, i, j, :, wrows, wcols]
 
     split_work(work, c)
-    return out[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
+    return out.transpose(1, 0, 2, 3)
 
 
 def _conv_stride1(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -> tuple[Any, Any]:
