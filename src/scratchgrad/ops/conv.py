@@ -102,6 +102,16 @@ def col2im(col: Any, input_shape: tuple[int, ...], filter_h: int, filter_w: int,
     return fold(col6, input_shape, (stride, stride), (pad, pad))
 
 
+def _span(i: int, pad: int, size: int, out: int) -> tuple[slice, slice]:
+    """Along one axis, where kernel offset ``i`` lands inside the image: (image positions, output positions).
+
+    Output position a of a stride-1 window reads image position a + i - pad; positions that fall in the padding
+    are left out.
+    """
+    lo, hi = max(0, pad - i), min(out, size + pad - i)
+    return slice(lo + i - pad, hi + i - pad), slice(lo, hi)
+
+
 def unfold_channels_first(x: Any, kernel: tuple[int, int], pad: tuple[int, int], ones_row: bool = False) -> Any:
     """Stride-1 unfold, channels first: (N, C, H, W) -> col (C*FH*FW, N*OH*OW), row (c, i, j) holding
     x[n, c, a + i, b + j] (zero-padded) in column n*OH*OW + a*OW + b.
@@ -118,21 +128,27 @@ def unfold_channels_first(x: Any, kernel: tuple[int, int], pad: tuple[int, int],
     (fh, fw), (ph, pw) = kernel, pad
     oh, ow = h + 2 * ph - fh + 1, w + 2 * pw - fw + 1
     source = x.transpose(1, 0, 2, 3)
-    padded = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype) if ph or pw else source
     rows = c * fh * fw
     col = xp.empty((rows + ones_row, n * oh * ow), dtype=x.dtype)
     windows = col[:rows].reshape(c, fh, fw, n, oh, ow)
     # The copies are split across threads, by channel (or by image for a one-channel input): these are short
-    # strided runs, which one core copies at well under memory bandwidth.
+    # strided runs, which one core copies at well under memory bandwidth. Each window is copied straight from
+    # the image, clipped to where it lands inside; only the part that falls in the padding is zeroed (no padded
+    # copy of the input).
     by_channel = c > 1
 
     def work(part: slice) -> None:
         cs, ns = (part, slice(None)) if by_channel else (slice(None), part)
-        if ph or pw:
-            padded[cs, ns, ph : ph + h, pw : pw + w] = source[cs, ns]
         for i in range(fh):
+            image_rows, out_rows = _span(i, ph, h, oh)
             for j in range(fw):
-                windows[cs, i, j, ns] = padded[cs, ns, i : i + oh, j : j + ow]
+                image_cols, out_cols = _span(j, pw, w, ow)
+                target = windows[cs, i, j, ns]
+                target[:, :, : out_rows.start] = 0
+                target[:, :, out_rows.stop :] = 0
+                target[:, :, out_rows, : out_cols.start] = 0
+                target[:, :, out_rows, out_cols.stop :] = 0
+                target[:, :, out_rows, out_cols] = source[cs, ns, image_rows, image_cols]
 
     split_work(work, c if by_channel else n)
     if ones_row:
@@ -156,26 +172,22 @@ def fold_channels_first(col: Any, shape: tuple[int, ...], kernel: tuple[int, int
     windows = col.reshape(c, fh, fw, n, oh, ow)
     out = xp.empty((c, n, h, w), dtype=col.dtype)
 
-    def landing(i: int, j: int) -> tuple[slice, slice, slice, slice]:
-        """(image rows, image columns, window rows, window columns) where window (i, j) lands inside."""
-        a0, a1 = max(0, ph - i), min(oh, h + ph - i)
-        b0, b1 = max(0, pw - j), min(ow, w + pw - j)
-        return slice(a0 + i - ph, a1 + i - ph), slice(b0 + j - pw, b1 + j - pw), slice(a0, a1), slice(b0, b1)
-
     first = (min(ph, fh - 1), min(pw, fw - 1))
 
     def work(part: slice) -> None:
         part_out, part_windows = out[part], windows[part]
-        rows, cols, wrows, wcols = landing(*first)
+        rows, wrows = _span(first[0], ph, h, oh)
+        cols, wcols = _span(first[1], pw, w, ow)
         part_out[:, :, : rows.start] = 0
         part_out[:, :, rows.stop :] = 0
         part_out[:, :, rows, : cols.start] = 0
         part_out[:, :, rows, cols.stop :] = 0
         part_out[:, :, rows, cols] = part_windows[:, first[0], first[1], :, wrows, wcols]
         for i in range(fh):
+            rows, wrows = _span(i, ph, h, oh)
             for j in range(fw):
                 if (i, j) != first:
-                    rows, cols, wrows, wcols = landing(i, j)
+                    cols, wcols = _span(j, pw, w, ow)
                     part_out[:, :, rows, cols] += part_windows[:, i, j, :, wrows, wcols]
 
     split_work(work, c)
