@@ -99,8 +99,12 @@ def machine() -> str:
         pass
     import torch
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}, "
-            f"PyTorch {torch.__version__}")
+    from scratchgrad import backend
+
+    # Whether backend.matmul could take over OpenBLAS's threading (it falls back to a @ b on other BLAS builds).
+    blas = "OpenBLAS driven by backend.matmul" if backend._find_openblas() else "BLAS threads left to NumPy"
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__} ({blas}), "
+            f"scratchgrad threads {backend.num_threads()}, PyTorch {torch.__version__}")
 
 
 def main(argv: list[str] | None = None) -> int:
