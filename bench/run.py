@@ -99,12 +99,12 @@ def machine() -> str:
         pass
     import torch
 
-    from scratchgrad import backend
+    from scratchgrad import parallel
 
-    # Whether backend.matmul could take over OpenBLAS's threading (it falls back to a @ b on other BLAS builds).
-    blas = "OpenBLAS driven by backend.matmul" if backend._find_openblas() else "BLAS threads left to NumPy"
+    # Whether parallel.matmul could take over OpenBLAS's threading (it falls back to a @ b on other BLAS builds).
+    blas = "OpenBLAS driven by parallel.matmul" if parallel._find_openblas() else "BLAS threads left to NumPy"
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__} ({blas}), "
-            f"scratchgrad threads {backend.num_threads()}, PyTorch {torch.__version__}")
+            f"scratchgrad threads {parallel.num_threads()}, PyTorch {torch.__version__}")
 
 
 def main(argv: list[str] | None = None) -> int:

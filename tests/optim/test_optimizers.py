@@ -341,16 +341,16 @@ SPLIT_CONFIGS = CONFIGS + [
 
 @pytest.mark.parametrize(("cls", "kwargs"), SPLIT_CONFIGS)
 def test_big_parameters_update_the_same_on_any_number_of_threads(monkeypatch, cls, kwargs):
-    from scratchgrad import backend
+    from scratchgrad import parallel
 
     split_lengths = []
-    original = backend.split_work
+    original = parallel.split_work
 
     def recording(work, length):
         split_lengths.append(length)
         original(work, length)
 
-    monkeypatch.setattr(backend, "split_work", recording)
+    monkeypatch.setattr(parallel, "split_work", recording)
     rng = np.random.default_rng(0)
     start = rng.standard_normal((300, 300)).astype(np.float32)  # 90,000 weights: big enough to be split
     # Transposed gradients are not contiguous: the update must still read them right.

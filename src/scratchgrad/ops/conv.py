@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function, Tensor
-from ..backend import get_array_module, matmul, split_work
+from ..backend import get_array_module
+from ..parallel import matmul, split_work
 from .linear import check_float_input
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function, Tensor
-from ..backend import matmul
+from ..parallel import matmul
 
 
 def check_float_input(name: str, x: Any, weight: Any) -> None:

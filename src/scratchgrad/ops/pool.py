@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function, Tensor
-from ..backend import get_array_module, split_work
+from ..backend import get_array_module
+from ..parallel import split_work
 from .conv import output_size, pair
 
 
@@ -126,7 +127,7 @@ class MaxPool2d(Function):
     holding the maximum takes the gradient, then the first column within that row, which is the first maximum
     in row-major order: PyTorch's tie rule, which matters because images and ReLU outputs are full of tied
     values. These strided passes are bound by NumPy's short inner loops, not by memory, so the channels are
-    split across threads (``backend.split_work``).
+    split across threads (``parallel.split_work``).
     """
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .. import backend
+from .. import backend, parallel
 from ..autograd import Tensor, enable_grad
 
 
@@ -186,7 +186,7 @@ def in_parts(update: Callable[..., None], param: Any, grad: Any, *state: Any) ->
         update(param, grad, *state)
         return
     flats = [a.reshape(-1) for a in (param, xp.ascontiguousarray(grad), *state)]
-    backend.split_work(lambda part: update(*(flat[part] for flat in flats)), param.size)
+    parallel.split_work(lambda part: update(*(flat[part] for flat in flats)), param.size)
 
 
 def with_weight_decay(grad: Any, param: Any, weight_decay: float) -> Any:

@@ -1,4 +1,4 @@
-"""backend: thread splitting gives the same numbers for any thread count; bad settings are clear errors."""
+"""parallel: thread splitting gives the same numbers for any thread count; bad settings are clear errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import scratchgrad.nn.functional as F
-from scratchgrad import Tensor, backend
+from scratchgrad import Tensor, parallel
 
 
 def test_split_work_covers_the_range_once_in_disjoint_parts(monkeypatch):
@@ -19,7 +19,7 @@ def test_split_work_covers_the_range_once_in_disjoint_parts(monkeypatch):
         seen.append(part)
         threads.add(threading.get_ident())
 
-    backend.split_work(work, 10)
+    parallel.split_work(work, 10)
     covered = sorted(i for part in seen for i in range(10)[part])
     assert covered == list(range(10)) and len(seen) == 3
     assert len(threads) >= 1
@@ -30,14 +30,14 @@ def test_split_work_reraises_a_parts_exception():
         raise ValueError(f"part {part.start}")
 
     with pytest.raises(ValueError, match="part"):
-        backend.split_work(work, 4)
+        parallel.split_work(work, 4)
 
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
 def test_a_bad_thread_count_names_the_variable_and_the_value(monkeypatch, value):
     monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", value)
     with pytest.raises(ValueError, match=f"SCRATCHGRAD_NUM_THREADS must be a whole number >= 1; received '{value}'"):
-        backend.num_threads()
+        parallel.num_threads()
 
 
 def _pool_and_conv(seed: int, x_shape: tuple, w_shape: tuple) -> list[np.ndarray]:
@@ -51,7 +51,7 @@ def _pool_and_conv(seed: int, x_shape: tuple, w_shape: tuple) -> list[np.ndarray
     return [h.data, x.grad, w.grad, b.grad]
 
 
-# Small ones run whole; the larger ones are big enough for backend.matmul to split the products (by output
+# Small ones run whole; the larger ones are big enough for parallel.matmul to split the products (by output
 # columns, by rows, and over the shared axis for SimpleConvNet-like weight gradients).
 @pytest.mark.parametrize(
     ("x_shape", "w_shape"),
@@ -71,4 +71,4 @@ def test_split_matmul_agrees_with_numpy(m, k, n):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((m, k)).astype(np.float32)
     b = rng.standard_normal((n, k)).astype(np.float32).T  # transposed operands, as the ops pass them
-    np.testing.assert_allclose(backend.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
