@@ -98,19 +98,19 @@ _blas_lock = threading.Lock()
 
 
 def matmul(a: Any, b: Any) -> Any:
-    """a @ b for 2-D arrays, with the work split across ``split_work``'s threads, one OpenBLAS thread each.
+    """a @ b, every product on OpenBLAS held to one thread, large 2-D ones split across ``split_work``'s threads.
 
     The products of a training step are skinny: (30 x 26) @ (26 x 57,600) for SimpleConvNet's convolution,
     (30 x 57,600) @ (57,600 x 26) for its weight gradient. OpenBLAS's own threads split these poorly; handing
     each of our threads part of the output columns (or rows, or, for a small output over a long shared axis,
-    half of that axis, adding the two partial products) with OpenBLAS set to one thread for the duration took
-    SimpleConvNet's step from ~10 to ~8.6 ms. Products too small to repay a thread hand-off, CuPy arrays and
-    BLAS libraries other than OpenBLAS take the plain ``a @ b``. The result is the same for any number of threads.
+    half of that axis, adding the two partial products) took SimpleConvNet's step from ~10 to ~8.6 ms.
+    Small products (and batched ones, split by the batch) run on one OpenBLAS thread too, because OpenBLAS's
+    worker threads, once woken, busy-wait ~0.1 s for more work and hold the other core while NumPy and our
+    threads need it: that alone made Keras's convnet step 24 -> 42 ms. CuPy arrays and other BLAS libraries
+    take the plain ``a @ b``. The result is the same for any number of threads.
     """
     global _openblas
-    m, k = a.shape
-    n = b.shape[1]
-    if backend.xp is not np or m * n * k < 2**22:
+    if backend.xp is not np:
         return a @ b
     if _openblas is None:
         _openblas = _find_openblas() or False
@@ -121,11 +121,32 @@ def matmul(a: Any, b: Any) -> Any:
         previous = get_threads()
         set_threads(1)
         try:
-            # With one thread too: OpenBLAS's own threads round differently, and results must not depend on the
-            # thread count.
-            return _split_matmul(a, b, num_threads())
+            # Large or small, the same single-threaded OpenBLAS: its own threads round differently, and results
+            # must not depend on the thread count.
+            if a.ndim == 2 and b.ndim == 2 and a.shape[0] * a.shape[1] * b.shape[1] >= 2**22:
+                return _split_matmul(a, b, num_threads())
+            batch = _batch(a, b)
+            if batch and batch * a.shape[-2] * a.shape[-1] * b.shape[-1] >= 2**22:
+                # A stack of products (a strided convolution's, image by image): split by the stack.
+                out = np.empty((batch, a.shape[-2], b.shape[-1]), dtype=np.result_type(a, b))
+
+                def work(part: slice) -> None:
+                    np.matmul(a[part] if a.ndim == 3 else a, b[part] if b.ndim == 3 else b, out=out[part])
+
+                split_work(work, batch)
+                return out
+            return a @ b
         finally:
             set_threads(previous)
+
+
+def _batch(a: Any, b: Any) -> int:
+    """The stack length of a 3-D @ 3-D, 2-D @ 3-D or 3-D @ 2-D product (0 for anything else)."""
+    if (a.ndim, b.ndim) == (3, 3):
+        return len(a) if len(a) == len(b) else 0
+    if (a.ndim, b.ndim) in ((2, 3), (3, 2)):
+        return len(a) if a.ndim == 3 else len(b)
+    return 0
 
 
 def _split_matmul(a: Any, b: Any, count: int) -> Any:

@@ -239,7 +239,7 @@ class Conv2d(Function):
             y, col = _conv_stride1(x, weight, self.padding, bias)
         else:
             col = unfold(x, (fh, fw), self.stride, self.padding, (oh, ow)).reshape(n, -1, oh * ow)
-            y = (weight.reshape(oc, -1) @ col).reshape(n, oc, oh, ow)
+            y = matmul(weight.reshape(oc, -1), col).reshape(n, oc, oh, ow)
             if bias is not None:
                 y += bias.reshape(1, oc, 1, 1)
         self.save_for_backward(col, weight)
@@ -269,11 +269,11 @@ class Conv2d(Function):
             return gx, gw, gb
         if needs[1]:
             # One small GEMM per image, then a sum: cheaper than tensordot's transposed copies of both.
-            gw = (gy.reshape(n, oc, -1) @ col.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+            gw = matmul(gy.reshape(n, oc, -1), col.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
         if has_bias:
             gb = gy.sum(axis=(0, 2, 3))
         if needs[0]:
-            gcol = (weight.reshape(oc, -1).T @ gy.reshape(n, oc, -1)).reshape(n, -1, fh, fw, oh, ow)
+            gcol = matmul(weight.reshape(oc, -1).T, gy.reshape(n, oc, -1)).reshape(n, -1, fh, fw, oh, ow)
             gx = fold(gcol, self.x_shape, self.stride, self.padding)
         return gx, gw, gb
 

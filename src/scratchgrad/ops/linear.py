@@ -36,7 +36,7 @@ class Linear(Function):
             )
         check_float_input("linear", x, weight)
         self.save_for_backward(x, weight)
-        y = matmul(x, weight.T) if x.ndim == 2 else x @ weight.T
+        y = matmul(x, weight.T)
         if bias is not None:
             y += bias
         return y
@@ -44,7 +44,7 @@ class Linear(Function):
     def backward(self, gy):
         x, weight = self.saved
         needs = self.needs_input_grad
-        gx = (matmul(gy, weight) if gy.ndim == 2 else gy @ weight) if needs[0] else None
+        gx = matmul(gy, weight) if needs[0] else None
         gw = gb = None
         if needs[1] or (len(needs) > 2 and needs[2]):
             gy2 = gy.reshape(-1, gy.shape[-1])

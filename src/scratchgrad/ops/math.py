@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import parallel
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
 
@@ -139,7 +140,7 @@ class MatMul(Function):
     def forward(self, a, b):
         _check_matmul(a, b)
         self.save_for_backward(a, b)
-        return a @ b
+        return parallel.matmul(a, b)
 
     def backward(self, gy):
         a, b = self.saved
@@ -153,8 +154,8 @@ class MatMul(Function):
         if a.ndim == 1:
             gy = xp.expand_dims(gy, -2)
         na, nb = self.needs_input_grad
-        ga = unbroadcast(gy @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape) if na else None
-        gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ gy, b2.shape).reshape(b.shape) if nb else None
+        ga = unbroadcast(parallel.matmul(gy, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape) if na else None
+        gb = unbroadcast(parallel.matmul(xp.swapaxes(a2, -1, -2), gy), b2.shape).reshape(b.shape) if nb else None
         return ga, gb
 
 
