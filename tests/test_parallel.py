@@ -72,3 +72,24 @@ def test_split_matmul_agrees_with_numpy(m, k, n):
     a = rng.standard_normal((m, k)).astype(np.float32)
     b = rng.standard_normal((n, k)).astype(np.float32).T  # transposed operands, as the ops pass them
     np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"),
+    [((8, 30, 300), (8, 300, 200)), ((30, 300), (8, 300, 200)), ((8, 300, 200), (200, 30)), ((3, 4), (4, 5))],
+    ids=str,
+)
+def test_stacked_and_small_products_agree_with_numpy(a_shape, b_shape):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(a_shape).astype(np.float32)
+    b = rng.standard_normal(b_shape).astype(np.float32)
+    np.testing.assert_allclose(parallel.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
+
+
+def test_matmul_gives_openblas_its_thread_count_back():
+    blas = parallel._find_openblas()
+    if blas is None:
+        pytest.skip("NumPy here does not use OpenBLAS")
+    before = blas[1]()
+    parallel.matmul(np.ones((64, 600), np.float32), np.ones((600, 300), np.float32))
+    assert blas[1]() == before
