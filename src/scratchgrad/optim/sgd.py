@@ -106,9 +106,14 @@ class Momentum(Optimizer):
             grad = with_weight_decay(grad, param, weight_decay)
             v *= momentum
             v -= lr * grad
-            param += v
+            self._move(param, grad, v, lr, momentum)
 
         in_parts(update, param, grad, state["v"])
+
+    @staticmethod
+    def _move(param: Any, grad: Any, v: Any, lr: float, momentum: float) -> None:
+        """W <- W + v, once the velocity is updated."""
+        param += v
 
 
 class Nesterov(Momentum):
@@ -126,16 +131,10 @@ class Nesterov(Momentum):
     (W + momentum^2 * v_old), so the two take different steps.
     """
 
-    # Same arguments, checks and state (the velocity v) as Momentum; only the update differs.
+    # Same arguments, checks, state (the velocity v) and velocity update as Momentum; only the move differs.
 
-    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
-
-        def update(param: Any, grad: Any, v: Any) -> None:
-            grad = with_weight_decay(grad, param, weight_decay)
-            v *= momentum
-            v -= lr * grad
-            param += momentum * momentum * v
-            param -= (1 + momentum) * lr * grad
-
-        in_parts(update, param, grad, state["v"])
+    @staticmethod
+    def _move(param: Any, grad: Any, v: Any, lr: float, momentum: float) -> None:
+        """The notes' last two lines: W <- W + momentum^2 * v - (1 + momentum) * lr * g."""
+        param += momentum * momentum * v
+        param -= (1 + momentum) * lr * grad
