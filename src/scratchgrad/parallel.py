@@ -71,7 +71,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
-
 # ---- matrix products split across our threads -------------------------------------------------------------
 def _find_openblas() -> tuple[Any, Any] | None:
     """(set_num_threads, get_num_threads) of the OpenBLAS NumPy loaded, or None (another BLAS, not Linux)."""

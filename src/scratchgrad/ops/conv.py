@@ -195,19 +195,6 @@ def fold_channels_first(col: Any, shape: tuple[int, ...], kernel: tuple[int, int
     return out.transpose(1, 0, 2, 3)
 
 
-def _conv_stride1(x: Any, weight: Any, pad: tuple[int, int], bias: Any = None) -> tuple[Any, Any]:
-    """Stride-1 convolution by ``unfold_channels_first``: returns (y, col), y a (N, OC, OH, OW) view of the
-    GEMM's (OC, N, OH, OW) result. Channels stay first in memory, which the next layer's unfold reads without
-    a transpose (elementwise ops in between keep the memory order)."""
-    xp = get_array_module(x)
-    n, _, h, w = x.shape
-    oc, _, fh, fw = weight.shape
-    col = unfold_channels_first(x, (fh, fw), pad, ones_row=bias is not None)
-    w2 = weight.reshape(oc, -1) if bias is None else xp.concatenate([weight.reshape(oc, -1), bias[:, None]], axis=1)
-    oh, ow = h + 2 * pad[0] - fh + 1, w + 2 * pad[1] - fw + 1
-    return matmul(w2, col).reshape(oc, n, oh, ow).transpose(1, 0, 2, 3), col
-
-
 class Conv2d(Function):
     """2-D convolution (cross-correlation, as every framework computes it) over NCHW input.
 
@@ -236,7 +223,13 @@ class Conv2d(Function):
         ow = output_size("conv2d", w, fw, self.stride[1], self.padding[1], "width", self.floor_mode)
         self.x_shape, self.channels_first = x.shape, self.stride == (1, 1)
         if self.channels_first:
-            y, col = _conv_stride1(x, weight, self.padding, bias)
+            col = unfold_channels_first(x, (fh, fw), self.padding, ones_row=bias is not None)
+            w2 = weight.reshape(oc, -1)
+            if bias is not None:
+                w2 = get_array_module(x).concatenate([w2, bias[:, None]], axis=1)  # the bias column meets the ones row
+            # (OC, N*OH*OW) is the output channels first in memory, which the next layer's unfold reads without
+            # a transpose (elementwise ops in between keep the memory order).
+            y = matmul(w2, col).reshape(oc, n, oh, ow).transpose(1, 0, 2, 3)
         else:
             col = unfold(x, (fh, fw), self.stride, self.padding, (oh, ow)).reshape(n, -1, oh * ow)
             y = matmul(weight.reshape(oc, -1), col).reshape(n, oc, oh, ow)
@@ -263,7 +256,7 @@ class Conv2d(Function):
                 # (DeepConvNet's second layer 4.8 -> 3.0 ms).
                 both = matmul(col, gy.T).T if len(col) > oc else matmul(gy, col.T)
                 gw = both[:, : weight[0].size].reshape(weight.shape) if needs[1] else None
-                gb = both[:, -1] if has_bias and len(col) > weight[0].size else None
+                gb = both[:, -1] if has_bias else None  # a bias that needs a gradient was given: col has ones
             if needs[0]:
                 gx = fold_channels_first(matmul(weight.reshape(oc, -1).T, gy), self.x_shape, (fh, fw), self.padding)
             return gx, gw, gb

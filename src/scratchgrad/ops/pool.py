@@ -169,20 +169,18 @@ class MaxPool2d(Function):
         hc, wc = region.shape[2:]
         g_across = xp.empty_like(across)
         g_region = xp.empty_like(region)
-        if (hc, wc) != (hp, wp):
-            gx = xp.empty_like(region, shape=(n, c, hp, wp))
+        cropped = (hc, wc) != (hp, wp)  # a floor-mode remainder no window covers
+        gx = xp.empty_like(region, shape=(n, c, hp, wp)) if cropped else g_region
 
         def work(part: slice) -> None:
             _route_to_first_max(gy[:, part], y[:, part], across[:, part], 2, fh, sh, oh, g_across[:, part])
             _route_to_first_max(g_across[:, part], across[:, part], region[:, part], 3, fw, sw, ow, g_region[:, part])
-            if (hc, wc) != (hp, wp):
-                gx[:, part, hc:] = 0  # the remainder no window covers
+            if cropped:
+                gx[:, part, hc:] = 0
                 gx[:, part, :hc, wc:] = 0
                 gx[:, part, :hc, :wc] = g_region[:, part]
 
         split_work(work, c)
-        if (hc, wc) == (hp, wp):
-            gx = g_region
         return gx[:, :, ph : ph + h, pw : pw + w] if ph or pw else gx
 
 
