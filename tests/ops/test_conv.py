@@ -51,6 +51,23 @@ def test_conv2d_matches_a_loop_reference_and_numerical_gradients(geometry, n, c,
     assert_gradients_match_numerical(lambda *a: F.conv2d(*a, stride=s, padding=p), x, weight, bias)
 
 
+@pytest.mark.parametrize("layout", [(0, 1, 2, 3), (1, 2, 3, 0), (0, 2, 3, 1), (1, 0, 2, 3)])
+def test_conv2d_gives_the_same_bits_for_any_memory_layout_of_its_input(layout):
+    # Convolutions write batch-last memory and user images arrive row-major or channels-last; unfold copies
+    # from whichever it gets, and the gradient comes back in the layout of the output.
+    x = random_array(0, (3, 2, 6, 5)).astype(np.float32)
+    weight, bias = random_array(1, (4, 2, 3, 3)).astype(np.float32), random_array(2, (4,)).astype(np.float32)
+    stored = np.ascontiguousarray(x.transpose(layout)).transpose(np.argsort(layout))
+    results = []
+    for images in (x, stored):
+        xt, wt, bt = (Tensor(a, requires_grad=True) for a in (images, weight, bias))
+        y = F.conv2d(xt, wt, bt, padding=1)
+        (y * y).sum().backward()
+        results.append([y.data, xt.grad, wt.grad, bt.grad])
+    for ours, reference in zip(*results):
+        np.testing.assert_array_equal(ours, reference)
+
+
 @settings(max_examples=40, deadline=None)
 @given(geometry=conv_geometry(max_out=5))
 def test_conv2d_output_size_follows_oh_equals_h_plus_2p_minus_fh_over_s_plus_1(geometry):

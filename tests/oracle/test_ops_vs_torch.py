@@ -27,6 +27,8 @@ CONV_CASES = [
     ((3, 4, 6, 6), 5, 2, 2, 0, True),  # stride equal to the kernel: no overlap
     ((2, 2, 6, 5), 3, 3, 1, 2, True),  # padding 2 on a 3x3 kernel (DeepConvNet's fourth layer): output > input
     ((1, 2, 5, 6), 2, (3, 2), 1, (2, 1), True),  # padding = kernel - 1: the "full" convolution
+    ((2, 2, 1, 3), 2, 3, 2, 2, True),  # stride 2, padding 2: some kernel rows land only in padding
+    ((2, 3, 7, 7), 2, 1, 3, 0, True),  # stride larger than the kernel: input positions no window reads
 ]
 
 
@@ -40,6 +42,17 @@ def test_conv2d_matches_torch(torch, x_shape, oc, k, s, p, bias):
         torch,
         lambda *a: F.conv2d(*a, stride=s, padding=p),
         lambda *a: torch.nn.functional.conv2d(*a, stride=s, padding=p),
+        *inputs,
+    )
+
+
+def test_conv2d_floor_mode_matches_torch_which_always_drops_the_remainder(torch):
+    # (8 + 2 - 3) / 2 + 1 = 4.5 rows and (7 + 2 - 3) / 2 + 1 = 4 columns: the last input row feeds no window.
+    inputs = [random_array(0, (2, 2, 8, 7)), random_array(1, (3, 2, 3, 3)), random_array(2, (3,))]
+    assert_matches_torch(
+        torch,
+        lambda *a: F.conv2d(*a, stride=2, padding=1, floor_mode=True),
+        lambda *a: torch.nn.functional.conv2d(*a, stride=2, padding=1),
         *inputs,
     )
 

@@ -137,13 +137,22 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
 
 
 def _channel_window_sum(a: Any, before: int, after: int) -> Any:
-    """s[:, c] = sum of a[:, c - before : c + after + 1] (clipped at the edges), by a cumulative sum."""
+    """s[:, c] = sum of a[:, c - before : c + after + 1] (clipped at the edges), by a cumulative sum.
+
+    Written into arrays laid out like ``a`` (a convolution's output is batch last in memory): a padded copy
+    would come back row-major, and every elementwise pass mixing the two layouts ran ~2x slower.
+    """
     xp = get_array_module(a)
-    pad = [(0, 0)] * a.ndim
-    pad[1] = (before + 1, after)
-    cs = xp.cumsum(xp.pad(a, pad), axis=1)
     c = a.shape[1]
-    return cs[:, before + after + 1 : before + after + 1 + c] - cs[:, :c]
+    cs = xp.empty_like(a)
+    xp.cumsum(a, axis=1, out=cs)
+    s = xp.empty_like(a)
+    top = max(c - after, 0)  # channels whose window ends inside: cs[c + after]; the rest end at the last channel
+    s[:, :top] = cs[:, after:]
+    s[:, top:] = cs[:, c - 1 : c]
+    if before + 1 < c:
+        s[:, before + 1 :] -= cs[:, : c - before - 1]  # less what comes before the window
+    return s
 
 
 class LocalResponseNorm(Function):
