@@ -57,8 +57,18 @@ def conv_pair(torch: Any, name: str, xs: tuple, ws: tuple, pad: int, rng: np.ran
                           lambda a: F.conv2d(*a, padding=pad), lambda a: torch.nn.functional.conv2d(*a, padding=pad)))
 
 
+def as_in_training(a: np.ndarray) -> np.ndarray:
+    """A 4-D activation laid out as scratchgrad's own ops lay it out inside a training step: batch last in
+    memory, (C, H, W, N), as a convolution writes it and pooling and ReLU keep it. A first layer's images
+    (one channel, straight from the data) stay row-major, as the DataLoader gives them."""
+    if a.ndim != 4 or a.shape[1] == 1:
+        return a
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
 def _pair(torch: Any, arrays: list, needs: list, ours_fn: Callable, torch_fn: Callable):
-    ours_in = [sg.Tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
+    # Each side gets its activations and output gradients in the memory layout its own layers produce.
+    ours_in = [sg.Tensor(as_in_training(a), requires_grad=r) for a, r in zip(arrays, needs)]
     torch_in = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs)]
     gy = None
 
@@ -66,7 +76,7 @@ def _pair(torch: Any, arrays: list, needs: list, ours_fn: Callable, torch_fn: Ca
         nonlocal gy
         for _ in range(steps):
             y = ours_fn(ours_in)
-            gy = np.ones(y.shape, np.float32) if gy is None else gy
+            gy = as_in_training(np.ones(y.shape, np.float32)) if gy is None else gy
             y.backward(gy)
 
     def theirs(steps: int) -> None:

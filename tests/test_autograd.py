@@ -181,6 +181,24 @@ def test_leaf_gradients_are_independent_arrays():
     np.testing.assert_array_equal(g, [1.0, 1.0])
 
 
+def test_a_leaf_gradient_keeps_the_memory_layout_backward_gave_it():
+    # A convolution's input gradient is batch last in memory; copying it row-major for the leaf made every
+    # later accumulation mix two layouts (max-pool micro benchmark 4.4 -> 25 ms).
+    x = Tensor(np.ones((2, 3, 4, 5), np.float32), requires_grad=True)
+    g = np.ascontiguousarray(np.arange(120, dtype=np.float32).reshape(2, 3, 4, 5).transpose(1, 2, 3, 0))
+    g = g.transpose(3, 0, 1, 2)
+    x.backward(g)
+    assert x.grad.strides == g.strides and not np.shares_memory(x.grad, g)
+    np.testing.assert_array_equal(x.grad, g)
+    x.backward(g)
+    assert x.grad.strides == g.strides
+    np.testing.assert_array_equal(x.grad, 2 * g)
+    # A broadcast view (zero strides) still becomes a real row-major array.
+    y = Tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    y.backward(np.broadcast_to(np.float32(1.0), (4, 3)))
+    assert y.grad.flags.c_contiguous
+
+
 def test_retain_grad_keeps_the_gradient_of_an_intermediate():
     x = f64([1.0, 2.0])
     h = x * 3

@@ -424,8 +424,9 @@ def _accumulate_leaf(tensor: Tensor, grad: Any, handed_out: set[int]) -> None:
     elif tensor.grad is None and (not grad.flags.c_contiguous or grad.base is not None or id(grad) in handed_out):
         # .grad must be the tensor's own array: Add hands one array to both inputs, Reshape a view of its
         # gradient, backward(grad) the caller's array, and an optimizer may change .grad in place (clipping,
-        # weight decay). Broadcast views (zero strides) become real arrays too.
-        grad = grad.copy()
+        # weight decay). Broadcast views (zero strides) become real, row-major arrays too. Other arrays keep their
+        # memory layout (a convolution's gradients are batch last), so later accumulations add like with like.
+        grad = grad.copy(order="C" if 0 in grad.strides else "K")
     if tensor.grad is None:
         handed_out.add(id(grad))
         tensor.grad = grad
