@@ -419,19 +419,26 @@ class Function:
 def _accumulate_leaf(tensor: Tensor, grad: Any, handed_out: set[int]) -> None:
     """Add ``grad`` into ``tensor.grad``. ``handed_out``: ids of arrays already held elsewhere (updated here)."""
     grad = _no_scalar(grad)
-    if grad.dtype != tensor.data.dtype:
-        grad = grad.astype(tensor.data.dtype)  # PyTorch keeps a gradient in its tensor's dtype
-    elif tensor.grad is None and (not grad.flags.c_contiguous or grad.base is not None or id(grad) in handed_out):
-        # .grad must be the tensor's own array: Add hands one array to both inputs, Reshape a view of its
-        # gradient, backward(grad) the caller's array, and an optimizer may change .grad in place (clipping,
-        # weight decay). Broadcast views (zero strides) become real, row-major arrays too. Other arrays keep their
-        # memory layout (a convolution's gradients are batch last), so later accumulations add like with like.
-        grad = grad.copy(order="C" if 0 in grad.strides else "K")
+    data = tensor.data
     if tensor.grad is None:
+        if grad.dtype != data.dtype or grad.strides != data.strides or grad.base is not None or id(grad) in handed_out:
+            # .grad must be the tensor's own array, in its dtype (as PyTorch keeps it) and laid out in memory like
+            # its data (PyTorch's layout contract): Add hands one array to both inputs, Reshape a view of its
+            # gradient, backward(grad) the caller's array, and an optimizer may change .grad in place (clipping,
+            # weight decay) and runs fastest on arrays laid out alike (a convolution's weight gradient comes out
+            # transposed, its input gradient batch last). Broadcast views (zero strides) become real arrays.
+            own = backend.get_array_module(data).empty_like(data, order="C" if 0 in data.strides else "K")
+            own[...] = grad
+            grad = own
         handed_out.add(id(grad))
         tensor.grad = grad
     else:
-        tensor.grad = _no_scalar(tensor.grad + grad)  # not in place: code outside may still hold the old .grad
+        # Not in place (code outside may still hold the old .grad), into an array laid out like it, in the
+        # tensor's dtype.
+        xp = backend.get_array_module(data)
+        total = xp.empty_like(tensor.grad, dtype=data.dtype)
+        xp.add(tensor.grad, grad, out=total)
+        tensor.grad = total
 
 
 def _topological_order(root: Function) -> list[Function]:

@@ -107,6 +107,9 @@ def test_conv2d_refuses_integer_images_and_float64_input_for_float32_weights():
         F.conv2d(Tensor(np.full((1, 1, 5, 5), 255, dtype=np.uint8)), w)
     with pytest.raises(TypeError, match=r"float64.*float32"):
         F.conv2d(Tensor(np.zeros((1, 1, 5, 5))), w)
+    # A float64 bias would turn the whole output float64 (the bias rides in the GEMM): refused, as in PyTorch.
+    with pytest.raises(TypeError, match=r"bias dtype float64 does not match weight dtype float32"):
+        F.conv2d(Tensor(np.zeros((1, 1, 5, 5), dtype=np.float32)), w, Tensor(np.zeros(2)), stride=2)
 
 
 def test_conv2d_keeps_float32():

@@ -44,3 +44,9 @@ def test_linear_refuses_integer_images_instead_of_truncating():
 def test_linear_refuses_float64_input_for_float32_weights():
     with pytest.raises(TypeError, match=r"float64.*float32"):
         F.linear(Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3), dtype=np.float32)))
+
+
+def test_linear_refuses_a_float64_bias_for_float32_weights_as_pytorch_does():
+    x, w = Tensor(np.ones((2, 3), dtype=np.float32)), Tensor(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(TypeError, match=r"bias dtype float64 does not match weight dtype float32"):
+        F.linear(x, w, Tensor(np.ones(2)))

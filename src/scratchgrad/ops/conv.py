@@ -192,7 +192,7 @@ class Conv2d(Function):
                 f"conv2d: input of shape {x.shape} does not fit weight of shape {weight.shape}: expected input "
                 f"(N, C, H, W) and weight (out_channels, C, FH, FW) with the same C"
             )
-        check_float_input("conv2d", x, weight)
+        check_float_input("conv2d", x, weight, bias)
         oc, _, fh, fw = weight.shape
         n, _, h, w = x.shape
         oh = output_size("conv2d", h, fh, self.stride[0], self.padding[0], "height", self.floor_mode)

@@ -8,7 +8,7 @@ from ..autograd import Function, Tensor
 from ..parallel import matmul
 
 
-def check_float_input(name: str, x: Any, weight: Any) -> None:
+def check_float_input(name: str, x: Any, weight: Any, bias: Any = None) -> None:
     """Refuse integer inputs and dtype mismatches with a message, instead of truncating or upcasting silently."""
     if x.dtype.kind not in "fc":
         raise TypeError(
@@ -19,6 +19,11 @@ def check_float_input(name: str, x: Any, weight: Any) -> None:
         raise TypeError(
             f"{name}: input dtype {x.dtype} does not match weight dtype {weight.dtype}. Convert one of them "
             f"(x.astype('{weight.dtype}') or model.to('{x.dtype}'))."
+        )
+    if bias is not None and bias.dtype != weight.dtype:
+        raise TypeError(
+            f"{name}: bias dtype {bias.dtype} does not match weight dtype {weight.dtype}. Convert it "
+            f"(bias.astype('{weight.dtype}')) or the whole model (model.to('{weight.dtype}'))."
         )
 
 
@@ -34,7 +39,7 @@ class Linear(Function):
                 f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: the input's last "
                 f"axis must be in_features = {weight.shape[1]}"
             )
-        check_float_input("linear", x, weight)
+        check_float_input("linear", x, weight, bias)
         self.save_for_backward(x, weight)
         y = matmul(x, weight.T)
         if bias is not None:
