@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -85,3 +87,39 @@ def _pair(torch: Any, arrays: list, needs: list, ours_fn: Callable, torch_fn: Ca
             y.backward(torch.ones_like(y))
 
     return ours, theirs
+
+
+def conv_gemm_shapes(workload: str) -> list[tuple[int, int, int]]:
+    """(M, K, N) of every matrix product the im2col convolutions of ``workload`` run in one training step, as
+    conv2d orders them: forward W|b (OC, C*FH*FW+1) @ col, weight gradient col @ gy^T (the taller operand
+    first), input gradient W^T @ gy (not for a first layer, whose images need no gradient)."""
+    shapes = []
+    for name, xs, ws, pad in CONVS:
+        if name != workload:
+            continue
+        (n, c, h, w), (oc, _, fh, fw) = xs, ws
+        cols = n * (h + 2 * pad - fh + 1) * (w + 2 * pad - fw + 1)
+        k = c * fh * fw
+        shapes += [(oc, k + 1, cols), (k + 1, cols, oc)] + ([(k, oc, cols)] if c > 1 else [])
+    return shapes
+
+
+def gemm_times(torch: Any, shapes: list[tuple[int, int, int]], repeats: int = 9) -> tuple[float, float]:
+    """Seconds for one pass over ``shapes`` (M, K, N): NumPy's BLAS through ``parallel.matmul``, as our ops call
+    it, and PyTorch's ``torch.mm`` (MKL in its CPU wheels), each the median of ``repeats``."""
+    from scratchgrad.parallel import matmul
+
+    rng = np.random.default_rng(0)
+    pairs = [(rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32))
+             for m, k, n in shapes]
+    tensors = [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in pairs]
+    totals = []
+    for mm, operands in ((matmul, pairs), (torch.mm, tensors)):
+        times = []
+        for _ in range(repeats + 1):  # the first pass warms up
+            start = time.perf_counter()
+            for a, b in operands:
+                mm(a, b)
+            times.append(time.perf_counter() - start)
+        totals.append(statistics.median(times[1:]))
+    return totals[0], totals[1]

@@ -62,6 +62,19 @@ def gemm_gflops(torch: Any, n: int = 2048, repeats: int = 5) -> tuple[float, flo
     return rates[0], rates[1]
 
 
+def deep_convnet_gemm_note(torch: Any, torch_step: float) -> str:
+    """How much of workload 2's budget its convolutions' matrix products alone take, on each library's BLAS."""
+    from bench.micro import conv_gemm_shapes, gemm_times
+
+    shapes = conv_gemm_shapes("deep_convnet")
+    ours, theirs = gemm_times(torch, shapes)
+    return (f"Workload deep_convnet: the {len(shapes)} matrix products of its im2col convolutions (one step, the same "
+            f"shapes on both sides) take {ours * 1e3:.1f} ms on NumPy's BLAS through parallel.matmul and "
+            f"{theirs * 1e3:.1f} ms on PyTorch's torch.mm (MKL); PyTorch's whole step (direct convolutions, no "
+            f"column matrix) takes {torch_step * 1e3:.1f} ms, so these products alone are "
+            f"{ours / torch_step:.2f}x of it before any unfold, fold, pooling or activation (target 1.5x).")
+
+
 def peak_memory(side: str, steps: int) -> float:
     """Peak resident memory (MB) of workload 1 above the RSS after imports, measured in a fresh subprocess."""
     out = subprocess.run(
@@ -146,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                          f"({wl.flops_per_step / 1e6:.0f} MFLOP per step); float32 2048x2048 GEMM on this machine: "
                          f"NumPy {numpy_gemm:.0f} GFLOP/s, PyTorch {torch_gemm:.0f} GFLOP/s "
                          f"({achieved / numpy_gemm:.0%} of NumPy's GEMM rate).")
+            print(notes[-1], flush=True)
+        if wl.name == "deep_convnet":
+            notes.append(deep_convnet_gemm_note(torch, row[3] / wl.steps_per_epoch))
             print(notes[-1], flush=True)
     micro_rows = []
     if not args.no_micro and not args.only:
