@@ -417,28 +417,29 @@ class Function:
 
 
 def _accumulate_leaf(tensor: Tensor, grad: Any, handed_out: set[int]) -> None:
-    """Add ``grad`` into ``tensor.grad``. ``handed_out``: ids of arrays already held elsewhere (updated here)."""
+    """Add ``grad`` into ``tensor.grad``. ``handed_out``: ids of arrays already held elsewhere (updated here).
+
+    ``.grad`` is the tensor's own array, in its dtype (as PyTorch keeps it) and laid out in memory like its data
+    (PyTorch's layout contract): Add hands one array to both inputs, Reshape a view of its gradient,
+    backward(grad) the caller's array, and an optimizer may change .grad in place (clipping, weight decay) and
+    runs fastest on arrays laid out alike (a convolution's weight gradient comes out transposed, its input
+    gradient batch last). Broadcast views (zero strides) become real arrays. A sum is a new array, not added in
+    place: code outside may still hold the old .grad.
+    """
     grad = _no_scalar(grad)
     data = tensor.data
-    if tensor.grad is None:
-        if grad.dtype != data.dtype or grad.strides != data.strides or grad.base is not None or id(grad) in handed_out:
-            # .grad must be the tensor's own array, in its dtype (as PyTorch keeps it) and laid out in memory like
-            # its data (PyTorch's layout contract): Add hands one array to both inputs, Reshape a view of its
-            # gradient, backward(grad) the caller's array, and an optimizer may change .grad in place (clipping,
-            # weight decay) and runs fastest on arrays laid out alike (a convolution's weight gradient comes out
-            # transposed, its input gradient batch last). Broadcast views (zero strides) become real arrays.
-            own = backend.get_array_module(data).empty_like(data, order="C" if 0 in data.strides else "K")
-            own[...] = grad
-            grad = own
+    fresh = grad.dtype == data.dtype and grad.strides == data.strides and grad.base is None
+    if tensor.grad is None and fresh and id(grad) not in handed_out:  # already an array of its own, as wanted
         handed_out.add(id(grad))
         tensor.grad = grad
+        return
+    own = backend.get_array_module(data).empty_like(data, order="C" if 0 in data.strides else "K")
+    if tensor.grad is None:
+        own[...] = grad
+        handed_out.add(id(own))
     else:
-        # Not in place (code outside may still hold the old .grad), into an array laid out like it, in the
-        # tensor's dtype.
-        xp = backend.get_array_module(data)
-        total = xp.empty_like(tensor.grad, dtype=data.dtype)
-        xp.add(tensor.grad, grad, out=total)
-        tensor.grad = total
+        backend.get_array_module(data).add(tensor.grad, grad, out=own)
+    tensor.grad = own
 
 
 def _topological_order(root: Function) -> list[Function]:

@@ -57,3 +57,17 @@ def test_pad_rejects_bad_widths(bad):
 def test_pad_rejects_non_nchw_input():
     with pytest.raises(ValueError, match=r"expected input of shape \(N, C, H, W\); received shape \(2, 2\)"):
         F.pad(Tensor(np.zeros((2, 2))), 1)
+
+
+def test_pad_keeps_a_batch_last_input_batch_last_forward_and_backward():
+    # A convolution's output is (C, H, W, N) in memory; a row-major padded copy made every later pass mix
+    # layouts. Values must not depend on the layout.
+    x = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    stored = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    xt = Tensor(stored, requires_grad=True)
+    y = F.pad(xt, (0, 1, 2, 0), value=-1.0)
+    assert y.data.transpose(1, 2, 3, 0).flags.c_contiguous
+    np.testing.assert_array_equal(y.data, F.pad(Tensor(x), (0, 1, 2, 0), value=-1.0).data)
+    y.backward(np.ascontiguousarray(np.ones(y.shape, np.float32).transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2))
+    assert xt.grad.strides == stored.strides
+    np.testing.assert_array_equal(xt.grad, np.ones_like(x))

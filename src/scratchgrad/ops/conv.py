@@ -60,6 +60,23 @@ def _span(i: int, pad: int, size: int, out: int, stride: int = 1) -> tuple[slice
     return slice(start, start + (hi - lo - 1) * stride + 1 if hi > lo else start, stride), slice(lo, hi)
 
 
+def _tap_spans(tap: int, kernel: tuple, stride: tuple, pad: tuple, size: tuple, out: tuple) -> tuple:
+    """(image rows, output rows, image columns, output columns) that kernel position ``tap`` (row-major in the
+    FH x FW kernel) connects, clipped to the image."""
+    fw = kernel[1]
+    rows = _span(tap // fw, pad[0], size[0], out[0], stride[0])
+    cols = _span(tap % fw, pad[1], size[1], out[1], stride[1])
+    return (*rows, *cols)
+
+
+def _zero_outside(a: Any, rows: slice, cols: slice) -> None:
+    """Zero a[:, r, c] (axes 1 and 2 of ``a``) everywhere outside rows x cols."""
+    a[:, : rows.start] = 0
+    a[:, rows.stop :] = 0
+    a[:, rows, : cols.start] = 0
+    a[:, rows, cols.stop :] = 0
+
+
 def _batch_last(x: Any) -> Any:
     """(N, C, H, W) -> a (C, H, W, N) view of contiguous memory, copying only when x is not laid out so already."""
     xp = get_array_module(x)
@@ -80,7 +97,7 @@ def unfold(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[
     """
     xp = get_array_module(x)
     n, c, h, w = x.shape
-    (fh, fw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pad, out
+    (fh, fw), (oh, ow) = kernel, out
     source = _batch_last(x)  # a first layer's (N, C, H, W) images are copied once, not gathered nine times
     rows = c * fh * fw
     col = xp.empty((rows + ones_row, oh * ow * n), dtype=x.dtype)
@@ -91,13 +108,9 @@ def unfold(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[
     # zeroed (no padded copy of the input).
     def copy(cs: slice, taps: range) -> None:
         for tap in taps:
-            image_rows, out_rows = _span(tap // fw, ph, h, oh, sh)
-            image_cols, out_cols = _span(tap % fw, pw, w, ow, sw)
+            image_rows, out_rows, image_cols, out_cols = _tap_spans(tap, kernel, stride, pad, (h, w), out)
             target = windows[cs, tap]
-            target[:, : out_rows.start] = 0
-            target[:, out_rows.stop :] = 0
-            target[:, out_rows, : out_cols.start] = 0
-            target[:, out_rows, out_cols.stop :] = 0
+            _zero_outside(target, out_rows, out_cols)
             target[:, out_rows, out_cols] = source[cs, image_rows, image_cols]
 
     if c > 1:
@@ -126,24 +139,19 @@ def fold(col: Any, shape: tuple[int, ...], kernel: tuple[int, int], stride: tupl
     windows = col.reshape(c, fh * fw, oh, ow, n)
     gx = xp.empty((c, h, w, n), dtype=col.dtype)
     first = min(ph, fh - 1) * fw + min(pw, fw - 1) if (sh, sw) == (1, 1) else None
-
-    def spans(tap: int) -> tuple:
-        return (*_span(tap // fw, ph, h, oh, sh), *_span(tap % fw, pw, w, ow, sw))
+    spans = [_tap_spans(tap, kernel, stride, pad, (h, w), out) for tap in range(fh * fw)]
 
     def work(part: slice) -> None:
         part_out, part_windows = gx[part], windows[part]
         if first is None:
             part_out[...] = 0
         else:
-            rows, wrows, cols, wcols = spans(first)
-            part_out[:, : rows.start] = 0
-            part_out[:, rows.stop :] = 0
-            part_out[:, rows, : cols.start] = 0
-            part_out[:, rows, cols.stop :] = 0
+            rows, wrows, cols, wcols = spans[first]
+            _zero_outside(part_out, rows, cols)
             part_out[:, rows, cols] = part_windows[:, first, wrows, wcols]
         for tap in range(fh * fw):
             if tap != first:
-                rows, wrows, cols, wcols = spans(tap)
+                rows, wrows, cols, wcols = spans[tap]
                 part_out[:, rows, cols] += part_windows[:, tap, wrows, wcols]
 
     split_work(work, c)

@@ -32,10 +32,24 @@ def _widths(padding: Any) -> tuple[int, int, int, int]:
     return tuple(int(p) for p in padding)  # type: ignore[return-value]
 
 
+def padded(x: Any, widths: tuple[int, int, int, int], value: float) -> Any:
+    """x (N, C, H, W) surrounded by ``value``, (top, bottom, left, right) wide, laid out in memory like x.
+
+    Not ``xp.pad`` or ``xp.full``: those return row-major memory, and a convolution's output is batch last;
+    every later pass mixing the two layouts ran ~2x slower.
+    """
+    top, bottom, left, right = widths
+    n, c, h, w = x.shape
+    y = get_array_module(x).empty_like(x, shape=(n, c, top + h + bottom, left + w + right))
+    y.fill(value)
+    y[:, :, top : top + h, left : left + w] = x
+    return y
+
+
 class Pad2d(Function):
     """y = x surrounded by ``value``: (N, C, H, W) -> (N, C, top + H + bottom, left + W + right).
 
-    forward:  y = full(value); y[:, :, top:top + H, left:left + W] = x
+    forward:  y = full(value) laid out like x; y[:, :, top:top + H, left:left + W] = x
     backward: dx = gy[:, :, top:top + H, left:left + W]
     """
 
@@ -46,19 +60,15 @@ class Pad2d(Function):
     def forward(self, x):
         if x.ndim != 4:
             raise ValueError(f"pad: expected input of shape (N, C, H, W); received shape {x.shape}")
-        xp = get_array_module(x)
-        top, bottom, left, right = self.widths
-        n, c, h, w = x.shape
-        y = xp.full((n, c, top + h + bottom, left + w + right), self.value, dtype=x.dtype)
-        y[:, :, top : top + h, left : left + w] = x
-        self.hw = h, w
-        return y
+        self.hw = x.shape[2:]
+        return padded(x, self.widths, self.value)
 
     def backward(self, gy):
         top, _, left, _ = self.widths
         h, w = self.hw
-        # A copy, not a view: an optimizer or a later backward may write into the gradient it receives.
-        return gy[:, :, top : top + h, left : left + w].copy()
+        # A copy, not a view: an optimizer or a later backward may write into the gradient it receives. In the
+        # gradient's own memory order, like the input's.
+        return gy[:, :, top : top + h, left : left + w].copy(order="K")
 
 
 def pad(x: Any, padding: int | Sequence[int], value: float = 0.0) -> Tensor:

@@ -13,6 +13,7 @@ from ..autograd import Function, Tensor
 from ..backend import get_array_module
 from ..parallel import split_work
 from .conv import output_size, pair
+from .pad import padded
 
 
 def _pool_geometry(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> tuple:
@@ -62,16 +63,7 @@ def _running_max(views: list, out: Any) -> None:
 
 
 def _pad(x: Any, p: tuple, value: float) -> Any:
-    """x with ``p`` rows and columns of ``value`` around each image, laid out in memory like x (xp.pad would
-    return row-major memory, and every later pass mixing that with a batch-last array runs slower)."""
-    if p == (0, 0):
-        return x
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    out = xp.empty_like(x, shape=(n, c, h + 2 * p[0], w + 2 * p[1]))
-    out.fill(value)
-    out[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = x
-    return out
+    return x if p == (0, 0) else padded(x, (p[0], p[0], p[1], p[1]), value)
 
 
 def _tiles_exactly(x_shape: tuple, k: tuple, s: tuple, p: tuple, out: tuple) -> bool:
