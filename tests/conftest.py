@@ -1,4 +1,5 @@
-"""Shared fixtures: a seeded generator, PyTorch as an oracle (skipped cleanly where it is missing), real data."""
+"""Shared fixtures: a seeded generator, PyTorch as an oracle (skipped cleanly where it is missing), real data, and
+every test kept away from the user's $SCRATCHGRAD_DATA and ~/.cache/scratchgrad."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import scratchgrad as sg
+from scratchgrad.data import sources
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -16,6 +18,30 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+def _isolate(mp: pytest.MonkeyPatch, cache: Path) -> None:
+    mp.delenv(sources.ENV_VAR, raising=False)
+    mp.setenv("XDG_CACHE_HOME", str(cache))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_data_for_shared_fixtures(tmp_path_factory):
+    """Session- and module-scoped fixtures (a trained run, parsed MNIST) see an empty cache and no $SCRATCHGRAD_DATA."""
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, tmp_path_factory.mktemp("empty-cache"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dirs(tmp_path_factory, monkeypatch) -> Path:
+    """Each test gets a fresh, empty data cache (returned: $XDG_CACHE_HOME/scratchgrad) and no $SCRATCHGRAD_DATA.
+
+    So what a test downloads or writes there cannot reach another test, and the user's data reaches none.
+    """
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    _isolate(monkeypatch, cache)
+    return cache / "scratchgrad"
 
 
 @pytest.fixture(autouse=True)

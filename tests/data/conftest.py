@@ -1,4 +1,5 @@
-"""Fixtures for the data tests: isolated data folders, real data parsed once per session, a local server."""
+"""Fixtures for the data tests: real data parsed once per session, a local server (tests/conftest.py isolates the
+user's data folders)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,13 @@ from pathlib import Path
 import pytest
 from datafiles import LocalServer
 
-from scratchgrad.data import MNIST, FashionMNIST, sources
-
-
-def _isolate(mp: pytest.MonkeyPatch, cache: Path) -> None:
-    mp.delenv(sources.ENV_VAR, raising=False)
-    mp.setenv("XDG_CACHE_HOME", str(cache))
-
-
-@pytest.fixture(autouse=True)
-def isolated_data_dirs(tmp_path, monkeypatch):
-    """No test reads or writes the developer's $SCRATCHGRAD_DATA or ~/.cache: the cache is a fresh tmp folder."""
-    _isolate(monkeypatch, tmp_path / "xdg-cache")
-    return tmp_path / "xdg-cache" / "scratchgrad"
+from scratchgrad.data import MNIST, FashionMNIST
 
 
 @pytest.fixture(scope="session")
-def mnist(tmp_path_factory):
-    """The embedded MNIST, parsed once per session: {"train": MNIST, "test": MNIST}."""
-    with pytest.MonkeyPatch.context() as mp:
-        _isolate(mp, tmp_path_factory.mktemp("empty-cache"))
-        return {"train": MNIST(train=True), "test": MNIST(train=False)}
+def mnist():
+    """The embedded MNIST (tests/conftest.py hides the user's copies), parsed once per session: {"train", "test"}."""
+    return {"train": MNIST(train=True), "test": MNIST(train=False)}
 
 
 def _fashion_dir(shared_root: Path | None) -> Path | None:
