@@ -15,14 +15,17 @@ def test_split_work_covers_the_range_once_in_disjoint_parts(monkeypatch):
     monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", "3")
     seen, threads = [], set()
 
+    barrier = threading.Barrier(3, timeout=5)
+
     def work(part: slice) -> None:
         seen.append(part)
         threads.add(threading.get_ident())
+        barrier.wait()  # every part waits for the others, so no thread can run two of them
 
     parallel.split_work(work, 10)
     covered = sorted(i for part in seen for i in range(10)[part])
     assert covered == list(range(10)) and len(seen) == 3
-    assert len(threads) >= 1
+    assert len(threads) == 3  # the caller's thread and two of the pool's
 
 
 def test_split_work_reraises_a_parts_exception():
@@ -93,3 +96,67 @@ def test_matmul_gives_openblas_its_thread_count_back():
     before = blas[1]()
     parallel.matmul(np.ones((64, 600), np.float32), np.ones((600, 300), np.float32))
     assert blas[1]() == before
+
+
+@pytest.mark.parametrize(("length", "work"), [(57_600, 43_200_000), (4_320, 43_200_000), (300, 2**22), (130, 2**30)])
+def test_blocks_cover_the_axis_on_aligned_boundaries(length, work):
+    parts = parallel.blocks(length, work)
+    assert [i for part in parts for i in range(length)[part]] == list(range(length))
+    assert 1 <= len(parts) <= parallel.MAX_BLOCKS
+    assert all(part.start % 64 == 0 for part in parts)
+
+
+def _products(monkeypatch, threads: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list]:
+    """parallel.matmul(a, b) under a thread count, with every BLAS call it made (operand shapes and offsets)."""
+    calls, real = [], np.matmul
+
+    def recording(x, y, *args, **kwargs):
+        calls.append((x.shape, y.shape, x.__array_interface__["data"][0] - a.__array_interface__["data"][0],
+                      y.__array_interface__["data"][0] - b.__array_interface__["data"][0]))
+        return real(x, y, *args, **kwargs)
+
+    monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", threads)
+    monkeypatch.setattr(parallel.np, "matmul", recording)
+    try:
+        return parallel.matmul(a, b), sorted(calls)
+    finally:
+        monkeypatch.setattr(parallel.np, "matmul", real)
+
+
+# The bits may differ from CPU to CPU (OpenBLAS picks its kernels by CPU, and some round a column differently by
+# the width of the panel around it), so what must hold everywhere is that the thread count never changes which
+# products are computed: the same calls on the same operand blocks, whichever threads run them.
+@pytest.mark.parametrize(("m", "k", "n"), [(30, 25, 57_600), (100, 100, 4_320), (4_320, 100, 100), (30, 57_600, 26)])
+def test_the_thread_count_never_changes_which_products_are_computed(monkeypatch, m, k, n):
+    if parallel._find_openblas() is None:
+        pytest.skip("NumPy here does not use OpenBLAS: parallel.matmul is plain a @ b")
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    one, one_calls = _products(monkeypatch, "1", a, b)
+    for threads in ("2", "3", "5"):
+        out, calls = _products(monkeypatch, threads, a, b)
+        assert calls == one_calls
+        np.testing.assert_array_equal(out, one)
+
+
+def test_simple_convnet_adam_steps_end_with_the_same_weights_for_any_thread_count(monkeypatch):
+    from scratchgrad import manual_seed, models, optim
+
+    rng = np.random.default_rng(3)
+    x = rng.random((64, 1, 28, 28), dtype=np.float32)
+    t = rng.integers(0, 10, 64)
+    finals = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", threads)
+        manual_seed(0)
+        model = models.get("simple_convnet")
+        opt = optim.Adam(model.parameters(), lr=1e-3)
+        for _ in range(3):
+            opt.zero_grad()
+            F.cross_entropy(model(Tensor(x)), t).backward()
+            opt.step()
+        finals.append({name: p.data.copy() for name, p in model.named_parameters()})
+    for other in finals[1:]:
+        for name, value in finals[0].items():
+            np.testing.assert_array_equal(other[name], value, err_msg=name)

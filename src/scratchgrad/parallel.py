@@ -99,14 +99,13 @@ _blas_lock = threading.Lock()
 def matmul(a: Any, b: Any) -> Any:
     """a @ b, every product on OpenBLAS held to one thread, large 2-D ones split across ``split_work``'s threads.
 
-    The products of a training step are skinny: (30 x 26) @ (26 x 57,600) for SimpleConvNet's convolution,
-    (30 x 57,600) @ (57,600 x 26) for its weight gradient. OpenBLAS's own threads split these poorly; handing
-    each of our threads part of the output columns (or rows, or, for a small output over a long shared axis,
-    half of that axis, adding the two partial products) took SimpleConvNet's step from ~10 to ~8.6 ms.
-    Small products (and batched ones, split by the batch) run on one OpenBLAS thread too, because OpenBLAS's
-    worker threads, once woken, busy-wait ~0.1 s for more work and hold the other core while NumPy and our
-    threads need it: that alone made Keras's convnet step 24 -> 42 ms. CuPy arrays and other BLAS libraries
-    take the plain ``a @ b``. The result is the same for any number of threads.
+    The products of a training step are skinny: (30 x 25) @ (25 x 57,600) for SimpleConvNet's convolution,
+    (30 x 57,600) @ (57,600 x 25) for its weight gradient, and OpenBLAS's own threads split these poorly. Here
+    the output's columns (or rows) are cut into ``blocks`` fixed by the shapes, and each thread computes whole
+    blocks; a small output over a long shared axis is computed as two halves of that axis, added. Small and
+    stacked products run on one OpenBLAS thread too: OpenBLAS's workers, once woken, busy-wait for more work and
+    hold a core that NumPy and our threads need. CuPy arrays and other BLAS libraries take the plain ``a @ b``.
+    The result is the same bits for any number of threads (across CPU kinds, equal to float32 rounding).
     """
     global _openblas
     if backend.xp is not np:
@@ -122,10 +121,10 @@ def matmul(a: Any, b: Any) -> Any:
         try:
             # Large or small, the same single-threaded OpenBLAS: its own threads round differently, and results
             # must not depend on the thread count.
-            if a.ndim == 2 and b.ndim == 2 and a.shape[0] * a.shape[1] * b.shape[1] >= 2**22:
-                return _split_matmul(a, b, num_threads())
+            if a.ndim == 2 and b.ndim == 2 and a.shape[0] * a.shape[1] * b.shape[1] >= SPLIT_WORK:
+                return _split_matmul(a, b)
             batch = _batch(a, b)
-            if batch and batch * a.shape[-2] * a.shape[-1] * b.shape[-1] >= 2**22:
+            if batch and batch * a.shape[-2] * a.shape[-1] * b.shape[-1] >= SPLIT_WORK:
                 # A stack of products (a strided convolution's, image by image): split by the stack.
                 out = np.empty((batch, a.shape[-2], b.shape[-1]), dtype=np.result_type(a, b))
 
@@ -148,25 +147,50 @@ def _batch(a: Any, b: Any) -> int:
     return 0
 
 
-def _split_matmul(a: Any, b: Any, count: int) -> Any:
+# Products of at least this many multiply-adds are split into blocks of about half of it or more each.
+SPLIT_WORK = 2**22
+MAX_BLOCKS = 8  # even shares for 1, 2, 4 and 8 threads; more and smaller GEMMs measured slower
+
+
+def blocks(length: int, work: int, align: int = 64) -> list[slice]:
+    """Consecutive blocks of ``range(length)`` fixed by the sizes alone, never by the thread count.
+
+    OpenBLAS's kernels may round a column differently when the panel around it is wider or narrower (its
+    Haswell kernels do, on AMD and Intel alike), so a product split per thread would give other bits for
+    another thread count. Each block here is always computed by one call of its own, whichever thread runs it,
+    so the result is the same for any count. Up to ``MAX_BLOCKS`` blocks, about one per 2**21 multiply-adds,
+    with boundaries on multiples of ``align`` where the length allows.
+    """
+    count = max(1, min(MAX_BLOCKS, work >> 21, length // align))
+    bounds = [round(i * length / count / align) * align for i in range(count)] + [length]
+    return [slice(start, stop) for start, stop in zip(bounds, bounds[1:]) if stop > start]
+
+
+def _split_matmul(a: Any, b: Any) -> Any:
     (m, k), n = a.shape, b.shape[1]
-    if max(m, n) >= 32 * count and k < 4 * max(m, n):
+    if k < 4 * max(m, n) and max(m, n) >= 128:
         out = np.empty((m, n), dtype=np.result_type(a, b))
-        if n >= m:
-            split_work(lambda part: np.matmul(a, b[:, part], out=out[:, part]), n)
-        else:
-            split_work(lambda part: np.matmul(a[part], b, out=out[part]), m)
+        by_columns = n >= m
+        parts = blocks(n if by_columns else m, m * k * n)
+
+        def work(part: slice) -> None:
+            for block in parts[part]:
+                if by_columns:
+                    np.matmul(a, b[:, block], out=out[:, block])
+                else:
+                    np.matmul(a[block], b, out=out[block])
+
+        split_work(work, len(parts))
         return out
     # A small output over a long shared axis (weight gradients): two halves of that axis, their products added;
-    # each operand is read once instead of once per thread. Always two halves, so the rounding (and the result)
-    # does not depend on the number of threads.
+    # each operand is read once instead of once per thread. Always two halves, whatever the thread count.
     halves = [slice(0, k // 2), slice(k // 2, k)]
     partial: list[Any] = [None, None]
 
-    def work(part: slice) -> None:
+    def work_halves(part: slice) -> None:
         for i in range(2)[part]:
             partial[i] = a[:, halves[i]] @ b[halves[i]]
 
-    split_work(work, 2)
+    split_work(work_halves, 2)
     partial[0] += partial[1]
     return partial[0]
