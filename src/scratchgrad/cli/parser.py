@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import math
+from typing import Any, Callable
 
 from .. import __version__
 
@@ -20,6 +21,9 @@ EXAMPLES = {
 }
 
 
+MAX_SEED = 2**32 - 1
+
+
 class UsageError(Exception):
     """A problem with what the user asked for: reported as one line, exit status 2."""
 
@@ -34,25 +38,53 @@ def _add(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, received {text}")
+def _number(text: str, convert: Callable[[str], Any], accept: Callable[[Any], bool], expected: str) -> Any:
+    """``text`` converted and checked, or an ArgumentTypeError saying what was expected and what was received.
+
+    argparse prints a type function's own name for a ValueError; ArgumentTypeError keeps the message ours.
+    """
+    kind = "a whole number" if convert is int else "a number"
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {kind} {expected}, received {text!r}") from None
+    # nan fails every comparison and inf passes some: only finite values go on to the range check.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number {expected}, received {text}")
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {expected}, received {text}")
     return value
+
+
+def _positive_float(text: str) -> float:
+    return _number(text, float, lambda v: v > 0, "> 0")
 
 
 def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, received {text}")
-    return value
+    return _number(text, float, lambda v: v >= 0, ">= 0")
+
+
+def _fraction(text: str) -> float:
+    """A share in [0, 1): --val-split 0 holds nothing out, 1 would leave nothing to train on."""
+    return _number(text, float, lambda v: 0 <= v < 1, ">= 0 and < 1")
+
+
+def _open_fraction(text: str) -> float:
+    return _number(text, float, lambda v: 0 < v < 1, "> 0 and < 1")
+
+
+def _momentum(text: str) -> float:
+    """In [0, 1): a momentum of 1 or more lets the velocity grow without bound."""
+    return _number(text, float, lambda v: 0 <= v < 1, ">= 0 and < 1")
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, received {text}")
-    return value
+    return _number(text, int, lambda v: v >= 1, ">= 1")
+
+
+def _seed(text: str) -> int:
+    """NumPy's legacy seeding and most others take 32-bit seeds; a negative one is always a mistake."""
+    return _number(text, int, lambda v: 0 <= v <= MAX_SEED, f"from 0 to {MAX_SEED}")
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -77,15 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive_int, default=100)
     p.add_argument("--optimizer", default="adam", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw")
     p.add_argument("--lr", type=_positive_float, default=1e-3, help="learning rate")
-    p.add_argument("--momentum", type=_non_negative_float, default=None)
+    p.add_argument("--momentum", type=_momentum, default=None)
     p.add_argument("--weight-decay", type=_non_negative_float, default=0.0)
     p.add_argument("--scheduler", choices=("cosine", "step"), default=None, help="learning-rate schedule per epoch")
     p.add_argument("--grad-clip", type=_positive_float, default=None, help="clip the gradient norm to this value")
-    p.add_argument("--val-split", type=float, default=0.0, help="fraction of training data held out for validation")
+    p.add_argument("--val-split", type=_fraction, default=0.0, help="fraction of training data held out for validation")
     p.add_argument("--patience", type=_positive_int, default=None, help="early stopping on validation accuracy")
     p.add_argument("--target-loss", type=_positive_float, default=None, help="stop once the training loss is this low")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--data-root", default=None, help="folder with the dataset's files")
     p.add_argument("--out", default=None, help="run folder (default runs/MODEL-DATASET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
@@ -128,12 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_positive_int, default=None, help="epochs per trial (default 5)")
     p.add_argument("--model", default=None, help="a name from 'scratchgrad models' (default mlp)")
     p.add_argument("--dataset", default=None, help="mnist (default), fashion_mnist or cifar10")
-    p.add_argument("--val-split", type=_positive_float, default=None,
+    p.add_argument("--val-split", type=_open_fraction, default=None,
                    help="fraction of the training data held out to judge trials (default 0.2; the test set is unused)")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
     p.add_argument("--batch-size", type=_positive_int, default=None, help="default 100")
     p.add_argument("--optimizer", default=None, help="default sgd")
-    p.add_argument("--seed", type=int, default=None, help="seed of the draws and of every trial's run (default 0)")
+    p.add_argument("--seed", type=_seed, default=None, help="seed of the draws and of every trial's run (default 0)")
     p.add_argument("--data-root", default=None)
     p.add_argument("--workers", type=_positive_int, default=1, help="trials run in this many processes at once")
     p.add_argument("--out", default="search.jsonl", help="results file, one JSON line per finished trial")
