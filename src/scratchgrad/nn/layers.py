@@ -5,7 +5,10 @@ Shapes are PyTorch's: (N, features) for Linear and BatchNorm1d, (N, C, H, W) for
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
@@ -16,6 +19,45 @@ from .module import Module, Parameter, Sequential
 
 def _empty(*shape: int) -> Parameter:
     return Parameter(backend.xp.zeros(shape, dtype=backend.get_default_dtype()))
+
+
+def _whole(layer: str, name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, else an error naming the layer, the argument and what it received.
+
+    PyTorch's layers take a zero size or stride at construction and fail later (or never); ours refuse at once.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an int; got {name}={value!r} of type {type(value).__name__}")
+    if value < minimum:
+        bound = "greater than zero" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{layer}: {name} must be {bound}, but got {name}={value}")
+    return int(value)
+
+
+def _whole_pair(layer: str, name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints as (height, width), each checked as ``_whole`` checks one."""
+    pair = conv.pair(value, f"{layer}: {name}")
+    if min(pair) < minimum:
+        bound = "greater than zero" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{layer}: {name} must be {bound}, but got {name}={value!r}")
+    return pair
+
+
+def _real(layer: str, name: str, value: Any, accept: Any, expected: str) -> float:
+    """A finite number that ``accept`` takes, else an error naming the layer, the argument and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{layer}: {name} must be a number; got {name}={value!r} of type {type(value).__name__}")
+    if not (math.isfinite(value) and accept(value)):
+        bound = f" {expected}" if expected else ""
+        raise ValueError(f"{layer}: {name} must be a finite number{bound}, but got {name}={value!r}")
+    return float(value)
+
+
+def _input(layer: Module, x: Any) -> Any:
+    """Refuse what is neither a Tensor nor an array, as PyTorch refuses a list: naming the type received."""
+    if not (isinstance(x, Tensor) or hasattr(x, "__array_interface__") or hasattr(x, "__cuda_array_interface__")):
+        raise TypeError(f"{type(layer).__name__}: input must be a Tensor (or an array), not {type(x).__name__}")
+    return x
 
 
 class Linear(Module):
@@ -35,12 +77,13 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = _whole("Linear", "in_features", in_features)
+        self.out_features = _whole("Linear", "out_features", out_features)
         self.weight = init.he_normal_(_empty(out_features, in_features))
         self.bias = _empty(out_features) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        return linear.linear(x, self.weight, self.bias)
+        return linear.linear(_input(self, x), self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -75,15 +118,17 @@ class Conv2d(Module):
         floor_mode: bool = False,
     ):
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = conv.pair(kernel_size, "kernel_size")
-        self.stride, self.padding = conv.pair(stride, "stride"), conv.pair(padding, "padding")
+        self.in_channels = _whole("Conv2d", "in_channels", in_channels)
+        self.out_channels = _whole("Conv2d", "out_channels", out_channels)
+        self.kernel_size = _whole_pair("Conv2d", "kernel_size", kernel_size)
+        self.stride = _whole_pair("Conv2d", "stride", stride)
+        self.padding = _whole_pair("Conv2d", "padding", padding, minimum=0)
         self.floor_mode = floor_mode
         self.weight = init.he_normal_(_empty(out_channels, in_channels, *self.kernel_size))
         self.bias = _empty(out_channels) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
+        if _input(self, x).ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Conv2d({self.in_channels}, {self.out_channels}): expected input of shape "
                 f"(N, {self.in_channels}, H, W); received {tuple(x.shape)}"
@@ -102,6 +147,14 @@ class Conv2d(Module):
 class _Pool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
+        name = type(self).__name__
+        k = _whole_pair(name, "kernel_size", kernel_size)
+        _whole_pair(name, "stride", kernel_size if stride is None else stride)
+        p = _whole_pair(name, "padding", padding, minimum=0)
+        if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+            raise ValueError(f"{name}: padding must be at most half of kernel_size, but got padding={padding!r} "
+                             f"and kernel_size={kernel_size!r}")
+        # Kept as given (an int stays an int), as PyTorch's repr shows them.
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
 
@@ -118,14 +171,14 @@ class MaxPool2d(_Pool2d):
     is_max_pool = True
 
     def forward(self, x: Any) -> Tensor:
-        return pool.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return pool.max_pool2d(_input(self, x), self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(_Pool2d):
     """Mean over each window (LeNet's subsampling). Shapes as MaxPool2d."""
 
     def forward(self, x: Any) -> Tensor:
-        return pool.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return pool.avg_pool2d(_input(self, x), self.kernel_size, self.stride, self.padding)
 
 
 class AdaptiveAvgPool2d(Module):
@@ -133,6 +186,7 @@ class AdaptiveAvgPool2d(Module):
 
     def __init__(self, output_size: Any = 1):
         super().__init__()
+        _whole_pair("AdaptiveAvgPool2d", "output_size", output_size)
         self.output_size = output_size
 
     def forward(self, x: Any) -> Tensor:
@@ -147,7 +201,10 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
         super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        name = type(self).__name__
+        self.num_features = _whole(name, "num_features", num_features)
+        self.eps = _real(name, "eps", eps, lambda v: v > 0, "> 0")
+        self.momentum = _real(name, "momentum", momentum, lambda v: 0 <= v <= 1, "in [0, 1]")
         dtype = backend.get_default_dtype()
         self.weight = Parameter(backend.xp.ones(num_features, dtype=dtype)) if affine else None
         self.bias = _empty(num_features) if affine else None
@@ -157,7 +214,7 @@ class _BatchNorm(Module):
         self.register_buffer("num_batches_tracked", backend.xp.zeros((), dtype=backend.xp.int64))
 
     def forward(self, x: Any) -> Tensor:
-        if x.ndim not in self.expected_ndim or x.shape[1] != self.num_features:
+        if _input(self, x).ndim not in self.expected_ndim or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{type(self).__name__}({self.num_features}): expected input with {self.expected_ndim} axes and "
                 f"{self.num_features} channels on axis 1; received shape {tuple(x.shape)}"
@@ -189,9 +246,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1]; received {p}")
-        self.p = p
+        # p = 1 is allowed, as in PyTorch: every element is zeroed (no division by 1 - p happens).
+        self.p = _real("Dropout", "p", p, lambda v: 0 <= v <= 1, "in [0, 1]")
 
     def forward(self, x: Any) -> Tensor:
         return norm.dropout(x, self.p, self.training)
@@ -205,7 +261,10 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
-        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+        self.size = _whole("LocalResponseNorm", "size", size)
+        self.alpha = _real("LocalResponseNorm", "alpha", alpha, lambda v: v >= 0, ">= 0")
+        self.beta = _real("LocalResponseNorm", "beta", beta, lambda v: v >= 0, ">= 0")
+        self.k = _real("LocalResponseNorm", "k", k, lambda v: v > 0, "> 0")
 
     def forward(self, x: Any) -> Tensor:
         return norm.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
@@ -219,10 +278,12 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1):
         super().__init__()
-        self.start_dim = start_dim
+        self.start_dim = _whole("Flatten", "start_dim", start_dim, minimum=0)
 
     def forward(self, x: Any) -> Tensor:
-        return shape.flatten(x, self.start_dim)
+        x = _input(self, x)
+        # The merged size spelled out, not -1: with N = 0 a -1 cannot be worked out (PyTorch gives (0, C*H*W)).
+        return shape.reshape(x, (*x.shape[: self.start_dim], math.prod(x.shape[self.start_dim :])))
 
 
 class _Activation(Module):
@@ -259,7 +320,7 @@ class Identity(Module):
 class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope, lambda v: True, "")
 
     def forward(self, x: Any) -> Tensor:
         return activation.leaky_relu(x, self.negative_slope)

@@ -7,6 +7,7 @@ dotted names (``0.weight``, ``conv1.bias``), so the weights load into the equiva
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator
 
@@ -206,6 +207,7 @@ class Module:
             )
         if mismatched:
             raise ValueError(f"load_state_dict for {type(self).__name__}: shape mismatch: " + "; ".join(mismatched))
+        _warn_non_finite(type(self).__name__, {k: state[k] for k in targets if k in state})
         for key, (module, name, _, kind) in targets.items():
             if key not in state:
                 continue
@@ -262,6 +264,19 @@ class Module:
 
 def _array(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
+
+
+def _warn_non_finite(owner: str, state: dict[str, Any]) -> None:
+    """Warn, naming the keys, when loaded floats hold NaN or inf: such a model outputs NaN, but a file may hold
+    them on purpose (a diverged run kept for study), so this is a warning, not a refusal."""
+    bad = []
+    for key, value in state.items():
+        array = backend.to_numpy(_array(value))
+        if np.asarray(array).dtype.kind in "fc" and not np.isfinite(array).all():
+            bad.append(key)
+    if bad:
+        warnings.warn(f"load_state_dict for {owner}: non-finite values (NaN or inf) in {bad}; the model will "
+                      "compute NaN from them", RuntimeWarning, stacklevel=3)
 
 
 class Sequential(Module):

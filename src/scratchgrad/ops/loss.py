@@ -19,8 +19,13 @@ def _check_reduction(name: str, reduction: str) -> None:
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}; received {reduction!r}")
 
 
-def _reduce(loss: Any, reduction: str) -> Any:
+def _reduce(loss: Any, reduction: str, name: str) -> Any:
     if reduction == "mean":
+        if loss.size == 0:  # NumPy's mean of nothing is NaN with two warnings; an empty batch is a caller's bug
+            raise ValueError(
+                f"{name}: the mean over an empty batch is undefined; received 0 samples (unreduced loss of shape "
+                f"{loss.shape}). Check that the batch holds samples, or use reduction='sum'."
+            )
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
@@ -48,7 +53,7 @@ class MSELoss(Function):
         t = _same_shape_target("mse_loss", y, t)
         diff = y - t
         self.save_for_backward(diff)
-        return _reduce(diff * diff, self.reduction)
+        return _reduce(diff * diff, self.reduction, "mse_loss")
 
     def backward(self, gy):
         (diff,) = self.saved
@@ -94,7 +99,7 @@ class CrossEntropy(Function):
         loss = -(t * logp).sum(axis=1)
         self.save_for_backward(logp, t)
         self.single = single
-        loss = _reduce(loss, self.reduction)
+        loss = _reduce(loss, self.reduction, "cross_entropy")
         return loss[0] if single and self.reduction == "none" else loss
 
     def backward(self, gy):
@@ -191,7 +196,7 @@ class BinaryCrossEntropy(Function):
             log_p, log_1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
         loss = -(t * log_p + (1 - t) * log_1mp)
         self.save_for_backward(p, t, log_p - log_1mp if self.needs_input_grad[1] else None)
-        return _reduce(loss, self.reduction)
+        return _reduce(loss, self.reduction, "binary_cross_entropy")
 
     def backward(self, gy):
         p, t, log_odds = self.saved
@@ -220,7 +225,7 @@ class BinaryCrossEntropyWithLogits(Function):
         xp = get_array_module(x)
         loss = xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))
         self.save_for_backward(_sigmoid(x), t, x if self.needs_input_grad[1] else None)
-        return _reduce(loss, self.reduction)
+        return _reduce(loss, self.reduction, "binary_cross_entropy_with_logits")
 
     def backward(self, gy):
         p, t, x = self.saved
