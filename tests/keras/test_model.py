@@ -73,7 +73,9 @@ def test_a_core_optimizer_trains_the_model_through_parameters_and_state_dict(rng
     assert list(model.state_dict()) == ["dense.weight", "dense.bias", "dense_1.weight", "dense_1.bias"]
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", "adagrad", keras.optimizers.SGD(0.1, momentum=0.9)])
+# Keras's AdaGrad default (learning rate 1e-3) is too slow for 120 steps; its defaults are checked below.
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", keras.optimizers.Adagrad(learning_rate=0.1),
+                                       keras.optimizers.SGD(0.1, momentum=0.9)])
 @pytest.mark.parametrize(("loss", "one_hot"), [("categorical_crossentropy", True),
                                                ("sparse_categorical_crossentropy", False)])
 def test_fit_learns_separable_classes(rng, optimizer, loss, one_hot):
@@ -84,8 +86,7 @@ def test_fit_learns_separable_classes(rng, optimizer, loss, one_hot):
     start = model.evaluate(x, y, verbose=0)[0]
     history = model.fit(x, y, batch_size=8, epochs=10, verbose=0)
     assert history.history["loss"][-1] < start
-    if optimizer != "adagrad":  # Keras's AdaGrad default (learning rate 1e-3) is too slow for 120 steps
-        assert model.evaluate(x, y, verbose=0)[1] == 1.0
+    assert model.evaluate(x, y, verbose=0)[1] == 1.0
 
 
 def test_keras_optimizers_carry_keras_defaults():
@@ -181,8 +182,11 @@ def test_binary_crossentropy_with_sigmoid_reports_keras_binary_accuracy(rng):
     loss, accuracy = model.evaluate(x, y, verbose=0)
     assert loss == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-5)
     assert accuracy == np.mean((p > 0.5) == y) and 0 < accuracy < 1
-    history = model.fit(x, y, epochs=2, verbose=0)
-    assert 0 <= history.history["accuracy"][-1] <= 1
+    # One batch per epoch: its training accuracy is that of the weights before the epoch's single step.
+    for _ in range(2):
+        before = np.mean((model.predict(x)[:, 0] > 0.5) == y)
+        history = model.fit(x, y, batch_size=30, epochs=1, verbose=0)
+        assert history.history["accuracy"] == [before]
 
 
 def test_mse_regression(rng):

@@ -1,15 +1,18 @@
-"""The Trainer: iteration counts, history, evaluation, callbacks, NaN stop, and bit-for-bit resume."""
+"""The Trainer: iteration counts, history, eval mode, callbacks, NaN stop, exact clipping, atomic files, bit-for-bit
+resume."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
 
 import scratchgrad as sg
 import scratchgrad.nn as nn
+import scratchgrad.nn.functional as F
 from scratchgrad import optim
 from scratchgrad.data import DataLoader
 from scratchgrad.train import EarlyStopping, LRScheduler, StopAtTarget, Trainer, TrainingDiverged
@@ -110,11 +113,77 @@ def test_lr_scheduler_callback_steps_once_per_epoch():
     assert [row["lr"] for row in history] == [0.1, 0.05, 0.025]
 
 
-def test_gradient_clipping_bounds_the_update():
-    trainer = make(grad_clip=1e-3)
-    before = [p.data.copy() for p in trainer.model.parameters()]
+def raw_gradients(trainer, x, t) -> list[np.ndarray]:
+    """The loss gradients of every parameter, unclipped, as copies (the model must be in eval mode: no dropout)."""
+    trainer.optimizer.zero_grad()
+    F.cross_entropy(trainer.model(x), t).backward()
+    return [p.grad.astype(np.float64) for p in trainer.model.parameters()]
+
+
+def global_norm(arrays) -> float:
+    return math.sqrt(sum(float((a.astype(np.float64) ** 2).sum()) for a in arrays))
+
+
+@pytest.mark.parametrize("fraction", [0.25, 0.9])
+def test_gradient_clipping_scales_to_max_norm_and_keeps_the_direction(fraction):
+    trainer = make()
+    trainer.model.eval()  # the same forward twice: dropout off
     x, t = next(iter(trainer.train_loader))
-    trainer.optimizer = optim.SGD(trainer.model.parameters(), lr=1.0)
+    raw = raw_gradients(trainer, x, t)
+    max_norm = fraction * global_norm(raw)
+    trainer.grad_clip = max_norm
     trainer.train_step(x, t)
-    moved = math.sqrt(sum(float(((p.data - b) ** 2).sum()) for p, b in zip(trainer.model.parameters(), before)))
-    assert moved <= 1e-3 * 1.001
+    clipped = [p.grad for p in trainer.model.parameters()]
+    assert global_norm(clipped) == pytest.approx(max_norm, rel=1e-5)
+    for g, r in zip(clipped, raw):
+        np.testing.assert_allclose(g, r * (max_norm / global_norm(raw)), rtol=1e-5, atol=1e-9)
+
+
+def test_gradients_below_max_norm_are_left_as_they_are():
+    trainer = make()
+    trainer.model.eval()
+    x, t = next(iter(trainer.train_loader))
+    raw = raw_gradients(trainer, x, t)
+    trainer.grad_clip = 2 * global_norm(raw)
+    trainer.train_step(x, t)
+    for p, r in zip(trainer.model.parameters(), raw):
+        np.testing.assert_array_equal(p.grad.astype(np.float64), r)
+
+
+def test_evaluate_computes_in_eval_mode_dropout_off_and_batch_norm_on_running_statistics():
+    sg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 2))
+    x, t = blobs(60, seed=2)
+    with sg.no_grad():
+        model(sg.Tensor(x * 2 + 1))  # running statistics away from (0, 1), so eval mode differs from train mode
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), [], progress=False, log=None)
+    result = trainer.evaluate(DataLoader((x, t), batch_size=7))
+
+    w = {k: v.astype(np.float64) for k, v in model.state_dict().items()}
+    h = x.astype(np.float64) @ w["0.weight"].T + w["0.bias"]
+    h = (h - w["1.running_mean"]) / np.sqrt(w["1.running_var"] + model[1].eps) * w["1.weight"] + w["1.bias"]
+    scores = np.maximum(h, 0) @ w["4.weight"].T + w["4.bias"]
+    log_p = scores - scores.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    assert result["loss"] == pytest.approx(-log_p[np.arange(60), t].mean(), rel=1e-5)
+    assert result["accuracy"] == (scores.argmax(axis=1) == t).mean()
+
+
+@pytest.mark.parametrize("name", ["config.json", "history.json", "history.csv"])
+def test_a_crash_while_writing_history_or_config_keeps_the_previous_file(name, tmp_path, monkeypatch):
+    trainer = make(out_dir=tmp_path, config={"lr": 0.1})
+    trainer.fit(epochs=1)
+    before = (tmp_path / name).read_bytes()
+    real_replace = os.replace
+
+    def replace(src, dst):  # the disk fills up just as this one file is put in place
+        if os.path.basename(dst) == name:
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    trainer.config = {"lr": 0.2}
+    with pytest.raises(OSError, match="disk full"):
+        trainer.fit(epochs=2)
+    assert (tmp_path / name).read_bytes() == before
+    assert not [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")]  # no half-written file left behind
