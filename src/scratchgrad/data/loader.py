@@ -167,6 +167,26 @@ class DataLoader:
             if state.get(name) is not None and hasattr(stateful, "load_state_dict"):
                 stateful.load_state_dict(state[name])
 
+    def describe_sizes(self) -> str:
+        """The sizes that decide the epoch's length, for messages: "50 samples in batches of 100, drop_last=True"."""
+        sizes = f"{self.num_samples} samples in batches of {self.batch_size}"
+        return sizes + (", drop_last=True" if self.drop_last else "")
+
     def __repr__(self) -> str:
         return (f"DataLoader({type(self.dataset).__name__} of {self.num_samples}, batch_size={self.batch_size}, "
                 f"sampler={self.sampler!r}, {len(self)} iterations per epoch)")
+
+
+def require_batches(loader: Any, what: str) -> None:
+    """Refuse a loader whose epoch has no batches, naming its sizes: training on it would finish at once and
+    report an untrained model as done. ``what`` names the data, e.g. "fit: the training data".
+
+    A loader without a length (a generator) is taken on trust.
+    """
+    if not hasattr(loader, "__len__") or len(loader) > 0:
+        return
+    sizes = loader.describe_sizes() if hasattr(loader, "describe_sizes") else f"a {type(loader).__name__} of length 0"
+    raise ValueError(
+        f"{what} gives no batches per epoch ({sizes}); check the data's size, the batch size and how a validation "
+        "split divides the data"
+    )

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from .. import backend
 from .. import io as sgio
 from ..autograd import no_grad
+from ..data.loader import require_batches
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from .callbacks import Callback
@@ -86,6 +87,9 @@ class Trainer:
         """Train until ``epochs`` epochs are complete (counting those of a resumed run) or a callback stops it."""
         if epochs < 1:
             raise ValueError(f"fit: epochs must be >= 1; received {epochs}")
+        require_batches(self.train_loader, "fit: the training data")
+        for name, loader in self.eval_loaders.items():
+            require_batches(loader, f"fit: the {name!r} evaluation data")
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             sgio.atomic_write_text(self.out_dir / "config.json", json.dumps(self.config, indent=2, default=str))
