@@ -21,20 +21,13 @@ def build(name: str) -> Any:
     """A fresh torch.nn.Module twin of ``models.get(name)`` for (1, 28, 28) input."""
     import torch.nn as nn
 
-    builders = {
-        "simple_convnet": _simple_convnet,
-        "two_layer_net": _two_layer_net,
-        "deep_convnet": _deep_convnet,
-        "lenet": _lenet,
-        "resnet8": _resnet8,
-    }
-    if name not in builders:
-        raise ValueError(f"no torch twin for {name!r}; available: {', '.join(builders)}")
-    return builders[name](nn)
+    if name not in _BUILDERS:
+        raise ValueError(f"no torch twin for {name!r}; available: {', '.join(_BUILDERS)}")
+    return _BUILDERS[name](nn)
 
 
 def available() -> list[str]:
-    return ["simple_convnet", "two_layer_net", "deep_convnet", "lenet", "resnet8"]
+    return list(_BUILDERS)
 
 
 def _simple_convnet(nn: Any) -> Any:
@@ -100,7 +93,44 @@ def _lenet(nn: Any) -> Any:
     return LeNet()
 
 
-def _resnet8(nn: Any) -> Any:
+def _mlp(nn: Any) -> Any:
+    class MLP(nn.Module):  # models.get("mlp"): hidden sizes 100-100, ReLU
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Flatten(), nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10)
+            )
+
+        def forward(self, x):
+            return self.layers(x)
+
+    return MLP()
+
+
+def _alexnet(nn: Any) -> Any:
+    class AlexNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            c = nn.Conv2d
+            self.features = nn.Sequential(
+                c(1, 48, 3, padding=1), nn.ReLU(), nn.LocalResponseNorm(5), nn.MaxPool2d(2),
+                c(48, 128, 3, padding=1), nn.ReLU(), nn.LocalResponseNorm(5), nn.MaxPool2d(2),
+                c(128, 192, 3, padding=1), nn.ReLU(), c(192, 192, 3, padding=1), nn.ReLU(),
+                c(192, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            )
+            self.classifier = nn.Sequential(
+                nn.Flatten(), nn.Dropout(0.5), nn.Linear(128 * 3 * 3, 512), nn.ReLU(), nn.Dropout(0.5),
+                nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10),
+            )
+
+        def forward(self, x):
+            return self.classifier(self.features(x))
+
+    return AlexNet()
+
+
+def _resnet(nn: Any, blocks_per_stage: int) -> Any:
+    """ResNet-(6 * blocks_per_stage + 2): 1 is ResNet-8, 3 is ResNet-20."""
     class BasicBlock(nn.Module):
         def __init__(self, cin, cout, stride):
             super().__init__()
@@ -116,17 +146,30 @@ def _resnet8(nn: Any) -> Any:
             out = self.bn2(self.conv2(self.bn1(self.conv1(x)).relu()))
             return (out + (x if self.downsample is None else self.downsample(x))).relu()
 
-    class ResNet8(nn.Module):
+    def stage(cin: int, cout: int, stride: int) -> Any:
+        rest = [BasicBlock(cout, cout, 1) for _ in range(blocks_per_stage - 1)]
+        return nn.Sequential(BasicBlock(cin, cout, stride), *rest)
+
+    class ResNet(nn.Module):
         def __init__(self):
             super().__init__()
             self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
-            self.stages = nn.Sequential(
-                nn.Sequential(BasicBlock(16, 16, 1)), nn.Sequential(BasicBlock(16, 32, 2)),
-                nn.Sequential(BasicBlock(32, 64, 2)),
-            )
+            self.stages = nn.Sequential(stage(16, 16, 1), stage(16, 32, 2), stage(32, 64, 2))
             self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
         def forward(self, x):
             return self.head(self.stages(self.stem(x)))
 
-    return ResNet8()
+    return ResNet()
+
+
+_BUILDERS = {
+    "simple_convnet": _simple_convnet,
+    "two_layer_net": _two_layer_net,
+    "mlp": _mlp,
+    "deep_convnet": _deep_convnet,
+    "lenet": _lenet,
+    "alexnet": _alexnet,
+    "resnet8": lambda nn: _resnet(nn, 1),
+    "resnet20": lambda nn: _resnet(nn, 3),
+}
