@@ -10,7 +10,6 @@ import pytest
 from core_helpers import random_array
 
 import scratchgrad.nn as nn
-import scratchgrad.nn.functional as F
 from scratchgrad import Tensor
 
 
@@ -96,27 +95,35 @@ def test_dropout_layer_drops_in_training_and_is_the_identity_in_eval():
         nn.Dropout(-0.1)
 
 
-MODULE_EQUALS_FUNCTION = {
-    "ReLU": (nn.ReLU(), F.relu),
-    "Sigmoid": (nn.Sigmoid(), F.sigmoid),
-    "Tanh": (nn.Tanh(), F.tanh),
-    "LeakyReLU": (nn.LeakyReLU(0.2), lambda x: F.leaky_relu(x, 0.2)),
-    "Softmax": (nn.Softmax(1), lambda x: F.softmax(x, 1)),
-    "LogSoftmax": (nn.LogSoftmax(1), lambda x: F.log_softmax(x, 1)),
-    "Identity": (nn.Identity(), lambda x: x),
-    "MaxPool2d": (nn.MaxPool2d(3, 2, 1), lambda x: F.max_pool2d(x, 3, 2, 1)),
-    "AvgPool2d": (nn.AvgPool2d(2), lambda x: F.avg_pool2d(x, 2, 2)),
-    "AdaptiveAvgPool2d": (nn.AdaptiveAvgPool2d(1), lambda x: x.mean(axis=(2, 3), keepdims=True)),
-    "LocalResponseNorm": (nn.LocalResponseNorm(3, 0.1), lambda x: F.local_response_norm(x, 3, 0.1)),
-    "Flatten": (nn.Flatten(), lambda x: x.reshape(2, -1)),
+# Each parameterless layer and the torch.nn layer it stands for, built from the same arguments.
+TORCH_TWINS = {
+    "ReLU": (nn.ReLU, "ReLU", ()),
+    "Sigmoid": (nn.Sigmoid, "Sigmoid", ()),
+    "Tanh": (nn.Tanh, "Tanh", ()),
+    "LeakyReLU": (nn.LeakyReLU, "LeakyReLU", (0.2,)),
+    "Softmax": (nn.Softmax, "Softmax", (1,)),
+    "LogSoftmax": (nn.LogSoftmax, "LogSoftmax", (1,)),
+    "Identity": (nn.Identity, "Identity", ()),
+    "MaxPool2d": (nn.MaxPool2d, "MaxPool2d", (3, 2, 1)),
+    "AvgPool2d": (nn.AvgPool2d, "AvgPool2d", (2,)),
+    "AdaptiveAvgPool2d": (nn.AdaptiveAvgPool2d, "AdaptiveAvgPool2d", (1,)),
+    "LocalResponseNorm": (nn.LocalResponseNorm, "LocalResponseNorm", (3, 0.1)),
+    "Flatten": (nn.Flatten, "Flatten", ()),
 }
 
 
-@pytest.mark.parametrize("name", MODULE_EQUALS_FUNCTION)
-def test_parameterless_layer_computes_its_function(name):
-    module, fn = MODULE_EQUALS_FUNCTION[name]
-    x = f32((2, 3, 4, 4))
-    np.testing.assert_allclose(module(x).data, fn(x).data, rtol=1e-6)
+@pytest.mark.parametrize("name", TORCH_TWINS)
+def test_parameterless_layer_matches_its_torch_layer_forward_and_backward(name, torch):
+    ours_cls, torch_name, args = TORCH_TWINS[name]
+    module, twin = ours_cls(*args), getattr(torch.nn, torch_name)(*args)
+    data = random_array(0, (2, 3, 4, 4))
+    x, xt = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, yt = module(x), twin(xt)
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12, atol=1e-14)
+    weights = random_array(1, y.shape)  # a loss sum(w * y) that weighs every output differently
+    (y * Tensor(weights)).sum().backward()
+    (yt * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-10, atol=1e-13)
     assert list(module.parameters()) == []
 
 
