@@ -6,7 +6,7 @@ import pytest
 from datafiles import cifar_rows, py2_pickle, write_cifar
 
 from scratchgrad.data import DatasetError, read_binary_batch, read_python_batch
-from scratchgrad.data.cifar import restricted_loads, rows_to_images
+from scratchgrad.data.cifar import loads_batch, rows_to_images
 
 
 @pytest.mark.parametrize("form", ["python", "binary"])
@@ -27,8 +27,8 @@ def test_python_batch_is_the_python2_layout():
     """What the published files hold: protocol 2, byte-string keys, arrays via numpy.core.multiarray."""
     data = py2_pickle({b"data": np.zeros((1, 3072), np.uint8), b"labels": [3]})
     assert data[:2] == b"\x80\x02" and b"numpy.core.multiarray\n_reconstruct" in data and b"U\x04data" in data
-    batch = restricted_loads(data)
-    assert batch[b"labels"] == [3] and batch[b"data"].shape == (1, 3072)
+    batch = loads_batch(data)
+    assert batch["labels"] == [3] and batch["data"].shape == (1, 3072)
 
 
 @pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL])

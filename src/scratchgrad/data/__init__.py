@@ -11,7 +11,7 @@ Files are looked for in ``root``, ``$SCRATCHGRAD_DATA``, ``~/.cache/scratchgrad`
 the package (MNIST) or Debian's package (Fashion-MNIST); ``download=True`` fetches what is missing.
 """
 
-from .cifar import RestrictedUnpickler, read_binary_batch, read_python_batch
+from .cifar import read_binary_batch, read_python_batch
 from .datasets import (
     CIFAR10,
     MNIST,
@@ -59,7 +59,6 @@ __all__ = [
     "RandomCrop",
     "RandomHorizontalFlip",
     "RemoteFile",
-    "RestrictedUnpickler",
     "ToChannelsFirst",
     "ToChannelsLast",
     "ToFloat",

@@ -8,16 +8,18 @@ Either way a row of 3,072 bytes is channel-first: 1,024 red, then 1,024 green, t
 32 x 32 image in row order. So ``rows.reshape(N, 3, 32, 32)`` is (N, C, H, W) and ``.transpose(0, 2, 3, 1)``
 makes it channels-last (N, H, W, C).
 
-A pickle can call any importable function while it loads (``os.system`` included), so the python batches are
-read with ``RestrictedUnpickler``, which resolves only the handful of names a CIFAR batch refers to: NumPy's
-array and dtype reconstruction, and ``_codecs.encode`` for latin-1 (how Python 3 writes bytes at protocol 2).
+A pickle can call any importable function while it loads (``os.system`` included), and even NumPy's own
+constructors let a file pick the memory an array reads. So python batches are read by ``serialization.safe_loads``,
+which builds plain data only, with constructors of our own for the three names a batch refers to: NumPy's
+``_reconstruct`` (or ``_frombuffer``) and ``dtype``, accepting only a uint8 array made from a bytes buffer of
+exactly its size, and ``_codecs.encode`` for latin-1 (how Python 3 writes bytes at protocol 2). The result must
+then have exactly a batch's structure.
 """
 
 from __future__ import annotations
 
 import codecs
-import importlib
-import io
+import math
 import os
 import pickle
 from pathlib import Path
@@ -25,75 +27,117 @@ from typing import Any
 
 import numpy as np
 
-from .errors import file_error
+from ..serialization import Buildable, Global, PickleRefused, safe_loads
+from .errors import file_error, read_bytes
 
 PIXELS = 3 * 32 * 32
 RECORD_BYTES = 1 + PIXELS
 NUM_CLASSES = 10
 
 
-def _numpy_attr(name: str, *modules: str) -> Any:
-    """``modules[i].name`` from the first of ``modules`` that imports (NumPy 2 moved numpy.core to numpy._core)."""
-    for module in modules:
-        try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError(f"none of {modules} provides {name}")
+class _Uint8Dtype(Buildable):
+    """``numpy.dtype("u1")`` as a batch pickles it; BUILD must restore exactly uint8's state."""
+
+    built = False
+
+    def build(self, state: Any) -> None:
+        if self.built or not (isinstance(state, tuple) and len(state) == 8 and state[0] == 3
+                              and state[1] in ("|", b"|") and state[2:] == (None, None, None, -1, -1, 0)):
+            raise PickleRefused("a dtype state other than plain uint8's")
+        self.built = True
 
 
-class _Refused(pickle.UnpicklingError):
-    """A pickle asked for something outside the allowed names (as opposed to being merely damaged)."""
+def _dtype(name: Any, align: Any = False, copy: Any = True) -> _Uint8Dtype:
+    if name not in ("u1", b"u1") or align not in (False, 0) or copy not in (True, 1):
+        raise PickleRefused("a dtype other than uint8 ('u1'); a CIFAR batch holds uint8 pixels only")
+    return _Uint8Dtype()
 
 
-def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
+class _Uint8Array(Buildable):
+    """An array as ``_reconstruct`` + BUILD or ``_frombuffer`` describe it; only uint8 from a bytes buffer."""
+
+    array: np.ndarray | None = None
+
+    def build(self, state: Any) -> None:
+        if self.array is not None or not (isinstance(state, tuple) and len(state) == 5 and state[0] == 1):
+            raise PickleRefused("an array state other than (1, shape, dtype, fortran, bytes)")
+        _, shape, dtype, fortran, raw = state
+        if fortran not in (False, 0):
+            raise PickleRefused("a Fortran-ordered array")
+        self.array = _uint8_from_buffer(raw, dtype, shape)
+
+
+def _uint8_from_buffer(raw: Any, dtype: Any, shape: Any) -> np.ndarray:
+    if not (isinstance(dtype, _Uint8Dtype) and dtype.built):
+        raise PickleRefused("an array whose dtype is not uint8")
+    if not (isinstance(shape, tuple) and 1 <= len(shape) <= 2 and all(type(n) is int and n >= 0 for n in shape)):
+        raise PickleRefused("an array shape that is not one or two non-negative ints")
+    if not isinstance(raw, (bytes, bytearray)):
+        raise PickleRefused(f"array data given as {type(raw).__name__}; only a bytes buffer is read")
+    if math.prod(shape) != len(raw):
+        raise PickleRefused(f"an array of shape {shape} needs {math.prod(shape):,} bytes; the file holds {len(raw):,}")
+    return np.frombuffer(raw, dtype=np.uint8).reshape(shape).copy()
+
+
+def _reconstruct(cls: Any, shape: Any, typecode: Any) -> _Uint8Array:
+    if cls != Global("numpy", "ndarray") or shape != (0,) or typecode not in (b"b", "b"):
+        raise PickleRefused("_reconstruct of anything but an empty numpy.ndarray")
+    return _Uint8Array()
+
+
+def _frombuffer(raw: Any, dtype: Any, shape: Any, order: Any) -> _Uint8Array:
+    if order != "C":
+        raise PickleRefused("an array in other than C order")
+    array = _Uint8Array()
+    array.array = _uint8_from_buffer(raw, dtype, shape)
+    return array
+
+
+def _latin1_encode(text: Any, encoding: Any = "latin1") -> bytes:
     # Python 3 pickles bytes at protocol <= 2 as _codecs.encode(str, "latin1"); nothing else is let through.
-    if encoding not in ("latin1", "latin-1"):
-        raise _Refused(f"_codecs.encode with encoding {encoding!r} is not allowed")
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise PickleRefused(f"_codecs.encode with encoding {encoding!r} is not allowed")
     return codecs.encode(text, "latin1")
 
 
-def _allowed_globals() -> dict[tuple[str, str], Any]:
-    reconstruct = _numpy_attr("_reconstruct", "numpy._core.multiarray", "numpy.core.multiarray")
-    frombuffer = _numpy_attr("_frombuffer", "numpy._core.numeric", "numpy.core.numeric")
-    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype, ("_codecs", "encode"): _latin1_encode}
-    for package in ("numpy.core", "numpy._core"):  # files name whichever NumPy wrote them
-        allowed[(f"{package}.multiarray", "_reconstruct")] = reconstruct
-        allowed[(f"{package}.numeric", "_frombuffer")] = frombuffer
-    return allowed
+_ALLOWED = {("numpy", "ndarray"): None, ("numpy", "dtype"): _dtype, ("_codecs", "encode"): _latin1_encode}
+for _package in ("numpy.core", "numpy._core"):  # files name whichever NumPy wrote them
+    _ALLOWED[(f"{_package}.multiarray", "_reconstruct")] = _reconstruct
+    _ALLOWED[(f"{_package}.numeric", "_frombuffer")] = _frombuffer
+_KEYS = {"data", "labels", "batch_label", "filenames"}
 
 
-class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that builds dicts, lists, bytes, str, ints and NumPy arrays, and refuses every other global.
+def loads_batch(data: bytes) -> dict[str, Any]:
+    """A python batch's dict from its bytes, keys as str: ``{"data": uint8 (N, 3072), "labels": [int] * N, ...}``.
 
-    Example::
-
-        with open("data_batch_1", "rb") as f:
-            batch = RestrictedUnpickler(f, encoding="bytes").load()
+    Raises: ``PickleRefused`` for anything outside a batch's structure, ``pickle.UnpicklingError`` when damaged.
     """
+    batch = safe_loads(data, _ALLOWED, what="CIFAR-10 batches")
+    if not isinstance(batch, dict):
+        raise PickleRefused(f"holds {type(batch).__name__}; expected a dict with b'data' and b'labels'")
+    named = {key.decode("latin1") if isinstance(key, bytes) else str(key): value for key, value in batch.items()}
+    if not {"data", "labels"} <= named.keys() or named.keys() - _KEYS:
+        raise PickleRefused(f"holds keys {sorted(named)}; expected a dict with b'data' and b'labels' "
+                            f"(and optionally b'batch_label', b'filenames')")
+    rows = named["data"].array if isinstance(named["data"], _Uint8Array) else None
+    if rows is None or rows.ndim != 2 or rows.shape[1] != PIXELS:
+        described = f"uint8 {rows.shape}" if rows is not None else type(named["data"]).__name__
+        raise PickleRefused(f"b'data' is {described}; expected uint8 (N, {PIXELS})")
+    named["data"], n = rows, len(rows)
+    labels = named["labels"]
+    if not isinstance(labels, list) or len(labels) != n or not all(type(v) is int for v in labels):
+        raise PickleRefused(f"labels are {type(labels).__name__} of {_length(labels)}; expected {n} integers, "
+                            "one per image")
+    names = named.get("filenames", [b""] * n)
+    if not isinstance(names, list) or len(names) != n or not all(isinstance(v, (bytes, str)) for v in names):
+        raise PickleRefused(f"filenames are {type(names).__name__} of {_length(names)}; expected {n} names")
+    if not isinstance(named.get("batch_label", b""), (bytes, str)):
+        raise PickleRefused("batch_label is not a string")
+    return named
 
-    _allowed: dict[tuple[str, str], Any] | None = None
 
-    def find_class(self, module: str, name: str) -> Any:
-        if RestrictedUnpickler._allowed is None:
-            RestrictedUnpickler._allowed = _allowed_globals()
-        try:
-            return RestrictedUnpickler._allowed[(module, name)]
-        except KeyError:
-            raise _Refused(
-                f"refusing to load {module}.{name}: a CIFAR batch only needs dicts, lists, bytes, ints and NumPy "
-                "arrays, and loading anything else could run code"
-            ) from None
-
-
-def restricted_loads(data: bytes) -> Any:
-    """``pickle.loads`` through ``RestrictedUnpickler``, with Python 2 strings read as bytes (as CIFAR needs)."""
-    return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-
-
-def _get(batch: dict, key: str) -> Any:
-    # Batches written by Python 2 have bytes keys; ones re-pickled by Python 3 may have str keys.
-    return batch[key.encode()] if key.encode() in batch else batch.get(key)
+def _length(value: Any) -> str:
+    return f"{len(value):,} items" if isinstance(value, (list, tuple)) else "no items"
 
 
 def read_python_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -104,23 +148,19 @@ def read_python_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     NumPy and builtin types a batch holds (a pickle that would call ``os.system`` is refused unrun).
     """
     path = Path(path)
-    raw = path.read_bytes()
+    raw = read_bytes(path)
     if not raw:
         raise file_error(path, "is empty (0 bytes); expected a pickled CIFAR-10 batch")
     try:
-        batch = restricted_loads(raw)
-    except _Refused as exc:
-        raise file_error(path, f"is not a safe CIFAR-10 batch: {exc}") from exc
-    except Exception as exc:  # a damaged pickle can fail in many ways; all mean the same thing here
-        raise file_error(path, f"is not a readable pickle ({type(exc).__name__}: {exc}); is it truncated?") from exc
-    if not isinstance(batch, dict) or _get(batch, "data") is None or _get(batch, "labels") is None:
-        found = sorted(map(str, batch)) if isinstance(batch, dict) else type(batch).__name__
-        raise file_error(path, f"holds {found}; expected a dict with b'data' and b'labels'")
-    rows, labels = _get(batch, "data"), np.asarray(_get(batch, "labels"))
-    if not isinstance(rows, np.ndarray) or rows.dtype != np.uint8 or rows.ndim != 2 or rows.shape[1] != PIXELS:
-        described = f"{rows.dtype} {rows.shape}" if isinstance(rows, np.ndarray) else type(rows).__name__
-        raise file_error(path, f"b'data' is {described}; expected uint8 (N, {PIXELS})")
-    return rows, _check_labels(path, labels, len(rows))
+        batch = loads_batch(raw)
+    except PickleRefused as exc:
+        raise file_error(path, f"is not a safe CIFAR-10 batch: {exc}") from None
+    except pickle.UnpicklingError as exc:
+        raise file_error(path, f"is not a readable pickle ({exc}); is it truncated?") from None
+    labels = batch["labels"]
+    if labels and not all(0 <= v < NUM_CLASSES for v in labels):
+        raise file_error(path, f"labels range over {min(labels)}..{max(labels)}; expected 0..{NUM_CLASSES - 1}")
+    return batch["data"], np.array(labels, dtype=np.int64)
 
 
 def read_binary_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:

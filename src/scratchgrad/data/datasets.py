@@ -209,8 +209,8 @@ class FashionMNIST(_IdxDataset):
 class CIFAR10(ImageDataset):
     """CIFAR-10: 50,000 training and 10,000 test colour images, 32 x 32, in ten classes.
 
-    Reads either published form: ``cifar-10-batches-py/`` (pickles, read with a restricted unpickler that runs
-    no code) or ``cifar-10-batches-bin/``. ``download=True`` fetches the python form (163 MB, md5 checked) and
+    Reads either published form: ``cifar-10-batches-py/`` (pickles, read by a pickle machine that runs
+    no code and builds only a batch) or ``cifar-10-batches-bin/``. ``download=True`` fetches the python form (163 MB, md5 checked) and
     extracts it, refusing any member that would land outside ``cifar-10-batches-py/``.
 
     Attributes: ``data`` uint8 (N, 32, 32, 3) channels-last, as torchvision keeps it; ``targets`` int64 (N,);

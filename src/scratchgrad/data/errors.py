@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 
 
 class DatasetError(ValueError):
@@ -18,3 +20,27 @@ class DatasetError(ValueError):
 def file_error(path: str | os.PathLike, problem: str) -> DatasetError:
     """``DatasetError("<path>: <problem>")``, so every message starts with the file it is about."""
     return DatasetError(f"{os.fspath(path)}: {problem}")
+
+
+def os_error(path: str | os.PathLike, exc: OSError) -> DatasetError:
+    """A ``DatasetError`` naming ``path`` for an operating-system error met while reading it."""
+    if isinstance(exc, PermissionError):
+        return file_error(path, "cannot be read: permission denied (check the permissions of the file and its folders)")
+    if isinstance(exc, IsADirectoryError):
+        return file_error(path, "is a folder; expected a file")
+    return file_error(path, f"could not be read: {exc.strerror or exc} (errno {exc.errno})")
+
+
+@contextmanager
+def reading(path: str | os.PathLike) -> Iterator[None]:
+    """Turn any ``OSError`` raised inside the block into ``os_error(path, ...)``: one line naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise os_error(path, exc) from None
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of ``path``; an unreadable file is a ``DatasetError`` naming it."""
+    with reading(path), open(path, "rb") as f:
+        return f.read()

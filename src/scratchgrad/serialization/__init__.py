@@ -1,0 +1,5 @@
+"""Readers for files in formats that can carry code (pickle), made to build plain data only."""
+
+from .safe_pickle import Buildable, Global, Limits, PickleRefused, check_depth, safe_loads
+
+__all__ = ["Buildable", "Global", "Limits", "PickleRefused", "check_depth", "safe_loads"]
