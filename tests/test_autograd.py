@@ -222,6 +222,28 @@ def test_an_input_without_requires_grad_gets_no_gradient():
     np.testing.assert_array_equal(x.grad, [5.0, 6.0])
 
 
+def test_requires_grad_switches_a_tensor_on_in_place_and_refuses_integers():
+    x, c = Tensor(np.array([1.0, 2.0])), Tensor(np.array([5.0, 6.0]))
+    assert x.requires_grad_() is x and x.requires_grad
+    (x * c).sum().backward()
+    np.testing.assert_array_equal(x.grad, [5.0, 6.0])
+    x.grad = None
+    x.requires_grad_(False)
+    y = x * c
+    assert not y.requires_grad and y.is_leaf  # nothing to differentiate: no graph is recorded
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients; this one has dtype int64"):
+        Tensor(np.array([1, 2], dtype=np.int64)).requires_grad_()
+
+
+def test_is_leaf_for_created_tensors_not_for_results_of_ops_and_again_after_detach():
+    x = f64([1.0, 2.0])
+    y = x * 3
+    assert x.is_leaf and not y.is_leaf and y.detach().is_leaf
+    z = y.sum()
+    z.backward()
+    assert x.grad is not None and y.grad is None  # only leaves keep .grad
+
+
 def test_float32_leaves_get_float32_gradients():
     x = Tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()

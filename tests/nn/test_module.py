@@ -181,3 +181,46 @@ def test_a_forward_hook_sees_the_relu_output_before_pooling():
     y = nn.Sequential(relu, nn.MaxPool2d(2))(Tensor(_relu_pool_input(0), requires_grad=True))
     assert seen == [(3, 2, 6, 6)] and y.shape == (3, 2, 3, 3)
     assert y.creator.__class__.__name__ == "MaxPool2d"  # hooked: the modules ran in their written order
+
+
+def test_named_modules_walks_depth_first_from_the_root_listing_a_shared_module_once():
+    net = Net()
+    assert [(name, type(m).__name__) for name, m in net.named_modules()] == [
+        ("", "Net"), ("features", "Sequential"), ("features.0", "Conv2d"), ("features.1", "BatchNorm2d"),
+        ("features.2", "ReLU"), ("fc", "Linear"),
+    ]
+    assert [name for name, _ in net.features.named_modules("body")] == ["body", "body.0", "body.1", "body.2"]
+    shared = nn.ReLU()
+    assert [name for name, _ in nn.Sequential(shared, nn.Tanh(), shared).named_modules()] == ["", "0", "1"]
+
+
+def test_apply_calls_the_function_once_on_every_module_and_returns_the_root():
+    net = Net()
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert sorted(seen) == sorted(["Net", "Sequential", "Conv2d", "BatchNorm2d", "ReLU", "Linear"])
+
+    def set_linear_biases_to_7(module):
+        if isinstance(module, nn.Linear):
+            module.bias.data[...] = 7.0
+
+    net.apply(set_linear_biases_to_7)
+    np.testing.assert_array_equal(net.fc.bias.data, np.full(3, 7.0, dtype=np.float32))
+    assert not (net.features[0].bias.data == 7.0).any()  # a Conv2d is not a Linear
+
+
+def test_module_list_registers_its_modules_as_children_0_1_2():
+    layers = nn.ModuleList([nn.Linear(4, 3), nn.ReLU()])
+    assert layers.append(nn.Linear(3, 2)) is layers
+    assert len(layers) == 3 and isinstance(layers[2], nn.Linear) and layers[-1] is layers[2]
+    assert [type(m).__name__ for m in layers] == ["Linear", "ReLU", "Linear"]
+    assert [name for name, _ in layers.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+    class Holder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = layers
+
+    assert list(Holder().state_dict()) == ["blocks.0.weight", "blocks.0.bias", "blocks.2.weight", "blocks.2.bias"]
+    with pytest.raises(TypeError, match="expected a Module for entry 3; received int"):
+        layers.append(3)

@@ -33,6 +33,7 @@ STD_FORMULAS = {
     "xavier_normal_": (init.xavier_normal_, lambda fi, fo: math.sqrt(2 / (fi + fo))),
     "xavier_uniform_": (init.xavier_uniform_, lambda fi, fo: math.sqrt(6 / (fi + fo)) / math.sqrt(3)),
     "he_normal_": (init.he_normal_, lambda fi, fo: math.sqrt(2 / fi)),
+    "he_uniform_": (init.he_uniform_, lambda fi, fo: math.sqrt(2 / fi)),
     "kaiming_normal_": (init.kaiming_normal_, lambda fi, fo: math.sqrt(2 / fi)),
 }
 
@@ -54,6 +55,28 @@ def test_xavier_uniform_stays_inside_its_bound():
     bound = math.sqrt(6 / (500 + 300))
     assert np.abs(w.data).max() <= bound
     assert np.abs(w.data).max() > 0.99 * bound
+
+
+@pytest.mark.parametrize(("mode", "fan"), [("fan_in", 288), ("fan_out", 576)])
+def test_he_uniform_stays_inside_sqrt_6_over_fan(mode, fan):
+    w = init.he_uniform_(empty(CONV_SHAPE), mode=mode)
+    bound = math.sqrt(6 / fan)  # sqrt(3) * the ReLU gain sqrt(2) / sqrt(fan)
+    assert bound * 0.99 < np.abs(w.data).max() <= bound
+
+
+def test_uniform_fills_a_to_b_with_the_mean_and_std_of_that_interval():
+    w = init.uniform_(empty(LINEAR_SHAPE, np.float64), a=-1.0, b=3.0)
+    assert -1.0 <= w.data.min() < -0.99 and 2.99 < w.data.max() < 3.0
+    assert w.data.mean() == pytest.approx(1.0, abs=5 * 4 / math.sqrt(12 * w.numel()))  # 5 standard errors
+    assert w.data.std() == pytest.approx(4 / math.sqrt(12), rel=REL)
+    assert w.dtype == np.float64
+
+
+def test_ones_and_constant_fill_every_entry_keeping_the_dtype():
+    assert init.ones_(empty((3, 4))).data.tolist() == [[1.0] * 4] * 3
+    w = init.constant_(empty((2, 5)), 0.25)
+    np.testing.assert_array_equal(w.data, np.full((2, 5), 0.25))
+    assert w.dtype == np.float32
 
 
 def test_zeros_empties_a_parameter_keeping_its_dtype():

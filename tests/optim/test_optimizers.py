@@ -128,6 +128,23 @@ def test_lr_set_in_a_group_is_used_at_the_next_step(rng):
     np.testing.assert_allclose(param.data, start - 0.5 * grad)
 
 
+def test_add_param_group_trains_a_new_layer_with_its_own_lr_and_the_defaults_for_the_rest(rng):
+    old, new = _params(rng)
+    optimizer = optim.SGD([old], lr=0.1, momentum=0.9)
+    optimizer.add_param_group({"params": new, "lr": 0.5})  # a bare Parameter is accepted as a group of one
+    group = optimizer.param_groups[1]
+    assert [id(q) for q in group["params"]] == [id(new)] and (group["lr"], group["momentum"]) == (0.5, 0.9)
+    start_old, start_new = old.data.copy(), new.data.copy()
+    old.grad, new.grad = np.ones(old.shape), np.full(new.shape, 2.0)
+    optimizer.step()  # first step of momentum: the velocity is the gradient itself
+    np.testing.assert_allclose(old.data, start_old - 0.1 * 1.0)
+    np.testing.assert_allclose(new.data, start_new - 0.5 * 2.0)
+    with pytest.raises(ValueError, match="more than one place"):
+        optimizer.add_param_group({"params": [old]})
+    with pytest.raises(TypeError, match="must be a dict; received list"):
+        optimizer.add_param_group([new])
+
+
 # ---- checkpoints -------------------------------------------------------------------------------------------
 def _through_json(state_dict):
     """What a JSON checkpoint gives back: arrays as lists, integer keys as strings, tuples as lists."""
