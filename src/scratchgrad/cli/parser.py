@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 from typing import Any, Callable
 
 from .. import __version__
+from ..train import fields
 
 EXAMPLES = {
     "train": "scratchgrad train --model simple_convnet --dataset mnist --epochs 5 --out runs/cnn",
@@ -20,8 +20,7 @@ EXAMPLES = {
     "search": "scratchgrad search --trials 100 --epochs 5 --param lr=1e-6:1e-2:log --param weight_decay=1e-8:1e-4:log",
 }
 
-
-MAX_SEED = 2**32 - 1
+MAX_SEED = fields.MAX_SEED
 
 
 class UsageError(Exception):
@@ -38,53 +37,28 @@ def _add(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-def _number(text: str, convert: Callable[[str], Any], accept: Callable[[Any], bool], expected: str) -> Any:
-    """``text`` converted and checked, or an ArgumentTypeError saying what was expected and what was received.
+def _flag(rule: fields.Rule) -> Callable[[str], Any]:
+    """An argparse type for ``rule``: the checks are those config.json's values pass (``train.fields``).
 
     argparse prints a type function's own name for a ValueError; ArgumentTypeError keeps the message ours.
     """
-    kind = "a whole number" if convert is int else "a number"
-    try:
-        value = convert(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {kind} {expected}, received {text!r}") from None
-    # nan fails every comparison and inf passes some: only finite values go on to the range check.
-    if isinstance(value, float) and not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number {expected}, received {text}")
-    if not accept(value):
-        raise argparse.ArgumentTypeError(f"must be {expected}, received {text}")
-    return value
+
+    def check(text: str) -> Any:
+        try:
+            return rule.check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return check
 
 
-def _positive_float(text: str) -> float:
-    return _number(text, float, lambda v: v > 0, "> 0")
-
-
-def _non_negative_float(text: str) -> float:
-    return _number(text, float, lambda v: v >= 0, ">= 0")
-
-
-def _fraction(text: str) -> float:
-    """A share in [0, 1): --val-split 0 holds nothing out, 1 would leave nothing to train on."""
-    return _number(text, float, lambda v: 0 <= v < 1, ">= 0 and < 1")
-
-
-def _open_fraction(text: str) -> float:
-    return _number(text, float, lambda v: 0 < v < 1, "> 0 and < 1")
-
-
-def _momentum(text: str) -> float:
-    """In [0, 1): a momentum of 1 or more lets the velocity grow without bound."""
-    return _number(text, float, lambda v: 0 <= v < 1, ">= 0 and < 1")
-
-
-def _positive_int(text: str) -> int:
-    return _number(text, int, lambda v: v >= 1, ">= 1")
-
-
-def _seed(text: str) -> int:
-    """NumPy's legacy seeding and most others take 32-bit seeds; a negative one is always a mistake."""
-    return _number(text, int, lambda v: 0 <= v <= MAX_SEED, f"from 0 to {MAX_SEED}")
+_positive_float = _flag(fields.POSITIVE)
+_non_negative_float = _flag(fields.NON_NEGATIVE)
+_fraction = _flag(fields.FRACTION)
+_open_fraction = _flag(fields.OPEN_FRACTION)
+_momentum = _flag(fields.MOMENTUM)
+_positive_int = _flag(fields.POSITIVE_INT)
+_seed = _flag(fields.SEED)
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -102,25 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scratchgrad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    # Settings default to None (train.runs.DEFAULTS fills them) so that --resume can tell what was given.
     p = _add(sub, "train", "train a model and write a run folder")
-    p.add_argument("--model", default="simple_convnet", help="a name from 'scratchgrad models'")
-    p.add_argument("--dataset", default="mnist", help="mnist, fashion_mnist or cifar10")
-    p.add_argument("--epochs", type=_positive_int, default=5)
-    p.add_argument("--batch-size", type=_positive_int, default=100)
-    p.add_argument("--optimizer", default="adam", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw")
-    p.add_argument("--lr", type=_positive_float, default=1e-3, help="learning rate")
+    p.add_argument("--model", default=None, help="a name from 'scratchgrad models' (default simple_convnet)")
+    p.add_argument("--dataset", default=None, help="mnist (default), fashion_mnist or cifar10")
+    p.add_argument("--epochs", type=_positive_int, default=None, help="epochs in total, counting resumed ones (5)")
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="default 100")
+    p.add_argument("--optimizer", default=None, help="sgd, momentum, nesterov, adagrad, rmsprop, adam (default), adamw")
+    p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default 0.001)")
     p.add_argument("--momentum", type=_momentum, default=None)
-    p.add_argument("--weight-decay", type=_non_negative_float, default=0.0)
+    p.add_argument("--weight-decay", type=_non_negative_float, default=None)
     p.add_argument("--scheduler", choices=("cosine", "step"), default=None, help="learning-rate schedule per epoch")
     p.add_argument("--grad-clip", type=_positive_float, default=None, help="clip the gradient norm to this value")
-    p.add_argument("--val-split", type=_fraction, default=0.0, help="fraction of training data held out for validation")
+    p.add_argument("--val-split", type=_fraction, default=None, help="share of the training data held out (default 0)")
     p.add_argument("--patience", type=_positive_int, default=None, help="early stopping on validation accuracy")
     p.add_argument("--target-loss", type=_positive_float, default=None, help="stop once the training loss is this low")
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images")
-    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--seed", type=_seed, default=None, help="default 0")
     p.add_argument("--data-root", default=None, help="folder with the dataset's files")
     p.add_argument("--out", default=None, help="run folder (default runs/MODEL-DATASET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = _add(sub, "evaluate", "test accuracy, per-class accuracy and the confusion matrix of a trained run")

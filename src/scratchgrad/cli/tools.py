@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .parser import UsageError
-from .train import _require
+from .train import _require, one_line_os_errors
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -59,6 +59,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     from .. import lab
+    from ..train.runfolder import prepare_folder
 
     if args.list:
         for name, description in lab.available().items():
@@ -66,7 +67,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return 0
     if args.name is None:
         raise UsageError("lab: name an experiment (see 'scratchgrad lab --list')")
-    lab.run(args.name, out_dir=args.out, quick=args.quick)
+    with one_line_os_errors():
+        prepare_folder(Path(args.out), "lab --out")  # before the experiment runs, not after
+        lab.run(args.name, out_dir=args.out, quick=args.quick)
     return 0
 
 

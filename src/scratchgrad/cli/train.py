@@ -1,33 +1,97 @@
-"""``scratchgrad train`` and ``scratchgrad evaluate``: run folders written and read back."""
+"""``scratchgrad train`` and ``scratchgrad evaluate``: run folders written and read back.
+
+A run folder belongs to one process at a time (``train.runfolder``), is never written over without
+``--overwrite``, and continues with ``--resume`` on its recorded settings: a flag that would change what the run
+is (model, data, batch size, optimizer, ...) is refused, one that may change along the way (lr, epochs, the data's
+location) is applied, recorded in config.json and announced.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import errno
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 from .parser import UsageError
 from .predict import predict_labels
 
+SETTINGS = ("model", "dataset", "epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "seed",
+            "val_split", "grad_clip", "scheduler", "limit", "data_root")
+CHANGEABLE_ON_RESUME = ("epochs", "lr", "data_root")
+
+
+@contextmanager
+def one_line_os_errors() -> Iterator[None]:
+    """Turn a failed read or write (a full disk, a read-only folder) into one line naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        hint = {errno.ENOSPC: " (the disk is full: free some space, then continue with --resume)",
+                errno.EROFS: " (a read-only file system)"}.get(exc.errno or 0, "")
+        raise UsageError(f"{where}{exc.strerror or exc}{hint}") from exc
+
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from ..train.runfolder import open_for_training
+    from ..train.runs import DEFAULTS, complete_config
+
+    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name) is not None}
+    config = complete_config(given)  # every setting checked before the folder is touched
+    out = Path(args.out or f"runs/{given.get('model', DEFAULTS['model'])}-{given.get('dataset', DEFAULTS['dataset'])}")
+    if args.resume:
+        _require(out / "config.json", "--resume needs the run folder's config.json")
+    with one_line_os_errors():
+        lock = open_for_training(out, resume=args.resume, overwrite=args.overwrite)
+        try:
+            return _train(args, out, _resumed_config(out, given) if args.resume else config)
+        finally:
+            lock.release()
+
+
+def _resumed_config(out: Path, given: dict[str, Any]) -> dict[str, Any]:
+    """The recorded config with the changeable flags applied; a flag that contradicts the run is refused."""
+    from ..train.runs import read_config
+
+    recorded = read_config(out)
+    fixed = [name for name in given if name not in CHANGEABLE_ON_RESUME and given[name] != recorded[name]]
+    if fixed:
+        flags = ", ".join(f"--{name.replace('_', '-')} {given[name]} (recorded: {recorded[name]})" for name in fixed)
+        raise UsageError(f"--resume continues {out} with its recorded settings, and these differ: {flags}; "
+                         "drop them, or start a new run with another --out")
+    if "lr" in given and given["lr"] != recorded["lr"]:
+        if recorded["scheduler"] is not None:
+            raise UsageError(f"--lr {given['lr']}: {out} schedules its learning rate ({recorded['scheduler']}); "
+                             "resume without --lr")
+        print(f"--lr: the learning rate changes from {recorded['lr']:g} (recorded) to {given['lr']:g}; "
+              "config.json records the new one")
+    if "data_root" in given and given["data_root"] != recorded["data_root"]:
+        print(f"--data-root: reading {recorded['dataset']} from {given['data_root']} "
+              f"(recorded: {recorded['data_root']}); config.json records the new location")
+    return {**recorded, **given}
+
+
+def _epochs_after_resume(args: argparse.Namespace, out: Path, done: int, total: int) -> None:
+    """Say what a resumed run will do, or refuse when there is nothing left to train."""
+    if args.epochs is None and total <= done:
+        raise UsageError(f"{out} has finished all {done} of its recorded epochs; pass --epochs N (the total, "
+                         f"more than {done}) to train further")
+    if total <= done:
+        raise UsageError(f"--epochs counts every epoch, resumed ones included, and {out} has finished {done}; "
+                         f"pass --epochs {done + 1} or more to train further")
+    source = "--epochs" if args.epochs is not None else "the recorded --epochs (pass --epochs N to change it)"
+    print(f"resuming {out} after epoch {done}: training epochs {done + 1} to {total}, as {source} says")
+
+
+def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
     from ..train import EarlyStopping, LRScheduler, StopAtTarget, Trainer
     from ..train.runs import build_run
     from ..viz import plot_filters, plot_history
 
-    out = Path(args.out or f"runs/{args.model}-{args.dataset}")
-    config = {
-        "model": args.model, "dataset": args.dataset, "epochs": args.epochs, "batch_size": args.batch_size,
-        "optimizer": args.optimizer, "lr": args.lr, "momentum": args.momentum, "weight_decay": args.weight_decay,
-        "seed": args.seed, "val_split": args.val_split, "grad_clip": args.grad_clip, "scheduler": args.scheduler,
-        "limit": args.limit, "data_root": args.data_root,
-    }
-    if args.resume:
-        config = json.loads(_require(out / "config.json", "--resume needs the run folder's config.json").read_text())
-        config["epochs"] = args.epochs
     run = build_run(config)
     callbacks: list[Any] = []
     if run.scheduler is not None:
@@ -40,7 +104,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                       grad_clip=run.config["grad_clip"], out_dir=out, progress=not args.no_progress, config=run.config)
     if args.resume:
         trainer.resume(_require(out / "checkpoint.safetensors", "--resume needs a checkpoint in the run folder"))
-        print(f"resuming {out} after epoch {trainer.epoch}")
+        _epochs_after_resume(args, out, trainer.epoch, int(run.config["epochs"]))
+        if run.scheduler is None:  # the checkpoint restored the recorded rate; --lr may have changed it
+            for group in run.optimizer.param_groups:
+                group["lr"] = float(run.config["lr"])
     history = trainer.fit(run.config["epochs"])
     plot_history(history, out / "curves.png")
     first_conv = next((m for m in run.model.modules() if type(m).__name__ == "Conv2d"), None)
@@ -63,19 +130,23 @@ def _require(path: Path, message: str) -> Path:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..data import DataLoader
     from ..train import confusion_matrix, per_class_accuracy
+    from ..train.runfolder import check_writable, tidy_if_idle
     from ..train.runs import load_arrays, load_run
     from ..viz import plot_confusion
 
-    model, config = load_run(args.run)
-    dataset = args.dataset or config["dataset"]
-    x, t = load_arrays(dataset, False, args.data_root)
-    predicted = predict_labels(model, DataLoader((x, t), batch_size=1000))
-    matrix = confusion_matrix(predicted, t, int(config["num_classes"]))
-    print(f"test accuracy on {dataset}: {(predicted == t).mean():.4f} ({int((predicted == t).sum())}/{len(t)})")
-    print("per-class accuracy: " + "  ".join(f"{i}:{a:.3f}" for i, a in enumerate(per_class_accuracy(matrix))))
-    print("confusion matrix (rows: true class, columns: predicted):")
-    print(np.array2string(matrix, max_line_width=200))
-    folder = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
-    plot_confusion(matrix, folder / "confusion.png")
+    with one_line_os_errors():
+        model, config = load_run(args.run)
+        folder = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
+        check_writable(folder, "the run folder (evaluate writes confusion.png there)")
+        tidy_if_idle(folder, print)
+        dataset = args.dataset or config["dataset"]
+        x, t = load_arrays(dataset, False, args.data_root)
+        predicted = predict_labels(model, DataLoader((x, t), batch_size=1000))
+        matrix = confusion_matrix(predicted, t, int(config["num_classes"]))
+        print(f"test accuracy on {dataset}: {(predicted == t).mean():.4f} ({int((predicted == t).sum())}/{len(t)})")
+        print("per-class accuracy: " + "  ".join(f"{i}:{a:.3f}" for i, a in enumerate(per_class_accuracy(matrix))))
+        print("confusion matrix (rows: true class, columns: predicted):")
+        print(np.array2string(matrix, max_line_width=200))
+        plot_confusion(matrix, folder / "confusion.png")
     print(f"wrote {folder / 'confusion.png'}")
     return 0

@@ -23,6 +23,7 @@ from ..autograd import no_grad
 from ..data.loader import require_batches
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
+from . import fields
 from .callbacks import Callback
 from .metrics import correct_count
 
@@ -92,7 +93,6 @@ class Trainer:
             require_batches(loader, f"fit: the {name!r} evaluation data")
         if self.out_dir is not None:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            sgio.atomic_write_text(self.out_dir / "config.json", json.dumps(self.config, indent=2, default=str))
         self.stop_training = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
@@ -228,12 +228,15 @@ class Trainer:
             callbacks=[cb.state_dict() for cb in self.callbacks],
             config=self.config,
         )
+        # config.json only beside a checkpoint: a folder with a config has weights its config describes.
+        sgio.atomic_write_text(self.out_dir / "config.json", json.dumps(self.config, indent=2, default=str))
         self.last_checkpoint = path
         _write_history(self.out_dir, self.history)
 
     def resume(self, checkpoint: str | Path) -> Trainer:
         """Restore weights, optimizer, epoch, history and every random state from a checkpoint file."""
         ckpt = sgio.load_checkpoint(checkpoint)
+        _check_resumed(ckpt, Path(checkpoint))
         self.model.load_state_dict(ckpt.model)
         if ckpt.optimizer is not None:
             self.optimizer.load_state_dict(ckpt.optimizer)
@@ -258,13 +261,42 @@ class Trainer:
         )
 
 
+def _check_resumed(ckpt: sgio.Checkpoint, path: Path) -> None:
+    """Refuse a checkpoint whose counters or hyperparameters the command line would have refused."""
+    extra = ckpt.extra if isinstance(ckpt.extra, dict) else {}
+    for name in ("epoch", "global_step"):
+        fields.checked(fields.NON_NEGATIVE_INT, extra.get(name), f"{path}: {name}")
+    history = extra.get("history")
+    if not isinstance(history, list) or len(history) != extra["epoch"] or not all(isinstance(r, dict) for r in history):
+        raise ValueError(f"{path}: history must be a list of one dict per finished epoch ({extra['epoch']})")
+    if ckpt.optimizer is None:
+        return
+    groups = ckpt.optimizer.get("param_groups") if isinstance(ckpt.optimizer, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise ValueError(f"{path}: the optimizer's param_groups must be a list of dicts")
+    for i, group in enumerate(groups):
+        for key, value in group.items():
+            if key == "params":
+                continue
+            rule = fields.POSITIVE if key == "lr" else fields.NON_NEGATIVE
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, bool) and item is not None:  # flags (nesterov) and unset options pass
+                    fields.checked(rule, item, f"{path}: param_groups[{i}].{key}")
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading quote; numbers stay as they are."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+
+
 def _write_history(out_dir: Path, history: list[dict[str, float]]) -> None:
     sgio.atomic_write_text(out_dir / "history.json", json.dumps(history, indent=2))
-    columns: list[str] = []
-    for row in history:
-        columns += [k for k in row if k not in columns]
+    columns = list(dict.fromkeys(key for row in history for key in row))  # first-seen order, linear time
     buffer = _stdio.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer = csv.DictWriter(buffer, fieldnames=[_csv_cell(c) for c in columns])
     writer.writeheader()
-    writer.writerows(history)
+    writer.writerows({_csv_cell(k): _csv_cell(v) for k, v in row.items()} for row in history)
     sgio.atomic_write_text(out_dir / "history.csv", buffer.getvalue())
