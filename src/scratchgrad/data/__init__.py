@@ -11,6 +11,7 @@ Files are looked for in ``root``, ``$SCRATCHGRAD_DATA``, ``~/.cache/scratchgrad`
 the package (MNIST) or Debian's package (Fashion-MNIST); ``download=True`` fetches what is missing.
 """
 
+from .archive import extract_tar
 from .cifar import read_binary_batch, read_python_batch
 from .datasets import (
     CIFAR10,
@@ -23,7 +24,7 @@ from .datasets import (
     load_fashion_mnist,
     load_mnist,
 )
-from .download import RemoteFile, content_sha256, download, extract_tar, verify
+from .download import RemoteFile, content_sha256, download, verify
 from .errors import DatasetError
 from .idx import read_idx, read_idx_images, read_idx_labels, write_idx
 from .loader import DataLoader

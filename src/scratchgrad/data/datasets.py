@@ -26,8 +26,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import sources
+from .archive import extract_tar
 from .cifar import read_batch, rows_to_images
-from .download import RemoteFile, extract_tar
+from .download import RemoteFile
 from .download import download as fetch
 from .errors import DatasetError
 from .idx import read_idx_images, read_idx_labels
@@ -209,9 +210,9 @@ class FashionMNIST(_IdxDataset):
 class CIFAR10(ImageDataset):
     """CIFAR-10: 50,000 training and 10,000 test colour images, 32 x 32, in ten classes.
 
-    Reads either published form: ``cifar-10-batches-py/`` (pickles, read by a pickle machine that runs
-    no code and builds only a batch) or ``cifar-10-batches-bin/``. ``download=True`` fetches the python form (163 MB, md5 checked) and
-    extracts it, refusing any member that would land outside ``cifar-10-batches-py/``.
+    Reads either published form: ``cifar-10-batches-py/`` (pickles, read by a pickle machine that runs no code
+    and builds only a batch) or ``cifar-10-batches-bin/``. ``download=True`` fetches the python form (163 MB, md5
+    checked) and extracts it, refusing any member that would land outside ``cifar-10-batches-py/``.
 
     Attributes: ``data`` uint8 (N, 32, 32, 3) channels-last, as torchvision keeps it; ``targets`` int64 (N,);
     batches from ``get_batch`` / ``DataLoader`` are channel-first (B, 3, 32, 32).
@@ -222,6 +223,8 @@ class CIFAR10(ImageDataset):
     mirrors = ("https://www.cs.toronto.edu/~kriz/",)
     archive = RemoteFile("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a")
     folders = ("cifar-10-batches-py", "cifar-10-batches-bin")
+    # The published archive unpacks to 8 files of 186 MB in all; anything past these caps is not that archive.
+    extracted_bytes, extracted_members = 200_000_000, 16
 
     @classmethod
     def _wanted(cls, root: Root, train: bool) -> tuple[list[tuple[str, ...]], list[Path]]:
@@ -237,7 +240,8 @@ class CIFAR10(ImageDataset):
             target = sources.download_folder(root)
             archive = fetch(self.archive, self.mirrors, target, progress=progress)
             try:
-                extract_tar(archive, target, self.folders[0])
+                extract_tar(archive, target, self.folders[0], max_bytes=self.extracted_bytes,
+                            max_members=self.extracted_members)
             finally:
                 archive.unlink(missing_ok=True)
             return sources.find_files([target / self.folders[0]], names)

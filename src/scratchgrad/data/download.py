@@ -16,15 +16,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import shutil
 import sys
-import tarfile
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
 from .errors import DatasetError, file_error
@@ -230,50 +228,3 @@ def download(
         f"To place it by hand, fetch {remote.name} from any of those URLs (or copy it from another machine) and "
         f"save it as {target}"
     )
-
-
-def _safe_member_parts(member: tarfile.TarInfo, top: str, archive: Path) -> tuple[str, ...]:
-    """The path parts of a member that may be extracted, or an error for one that could write elsewhere."""
-    parts = PurePosixPath(member.name).parts
-    if member.name.startswith(("/", "\\")) or ".." in parts or not parts or parts[0] != top:
-        raise file_error(archive, f"refusing to extract {member.name!r}: every member must lie inside {top}/")
-    if not (member.isfile() or member.isdir()):
-        raise file_error(archive, f"refusing to extract {member.name!r}: links and special files are not allowed")
-    return parts
-
-
-def extract_tar(archive: str | os.PathLike, folder: str | os.PathLike, top: str) -> Path:
-    """Extract ``archive`` (a ``.tar`` or ``.tar.gz`` whose members all lie under ``top/``) into ``folder/top``.
-
-    Path traversal is refused: a member that is absolute, contains ``..``, lies outside ``top/``, or is a link
-    or device raises ``DatasetError`` before anything reaches ``folder/top``. Members are copied as plain files
-    (never through ``TarFile.extract``) into a staging folder that is renamed into place at the end.
-    """
-    archive, folder = Path(archive), Path(folder)
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{top}.", suffix=".part"))
-    try:
-        try:
-            with tarfile.open(archive, "r:*") as tar:
-                for member in tar:
-                    path = staging.joinpath(*_safe_member_parts(member, top, archive))
-                    if member.isdir():
-                        path.mkdir(parents=True, exist_ok=True)
-                        continue
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    with tar.extractfile(member) as src, open(path, "wb") as dst:  # type: ignore[union-attr]
-                        shutil.copyfileobj(src, dst)
-        except (tarfile.TarError, *GZIP_ERRORS) as exc:
-            raise file_error(archive, f"is not a readable tar archive ({exc})") from exc
-        final = folder / top
-        if not final.exists():
-            os.replace(staging / top, final)
-        else:  # an incomplete earlier copy: replace its files one by one, each rename atomic
-            for path in sorted((staging / top).rglob("*")):
-                destination = final / path.relative_to(staging / top)
-                if path.is_dir():
-                    destination.mkdir(exist_ok=True)
-                else:
-                    os.replace(path, destination)
-        return final
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
