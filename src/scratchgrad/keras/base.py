@@ -11,8 +11,9 @@ out) where the core holds (out, in, kh, kw); a Dense kernel is (in, out) where t
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -55,6 +56,45 @@ def check_shape(argument: str, shape: Any) -> Shape:
             f"received {shape!r} (sizes unknown until the data arrives, such as None, are not supported)"
         )
     return tuple(int(s) for s in shape)
+
+
+def check_int(owner: str, argument: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, else a ValueError naming the owner, the argument and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{owner}: argument `{argument}` must be {expected}; received {argument}={value!r}")
+    return int(value)
+
+
+def check_number(owner: str, argument: str, value: Any, accept: Callable[[float], bool], expected: str) -> float:
+    """``value`` as a float that is finite and that ``accept`` takes, else a ValueError naming the argument."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not (number and math.isfinite(value) and accept(value)):
+        raise ValueError(f"{owner}: argument `{argument}` must be a finite number {expected}; received "
+                         f"{argument}={value!r}")
+    return float(value)
+
+
+def batch_size_of(action: str, batch_size: Any) -> int:
+    """``batch_size`` as given to fit, evaluate or predict, or Keras's default of 32 when None.
+
+    Zero used to pass as "not given" (``batch_size or 32``); anything but a positive int is refused.
+    """
+    return 32 if batch_size is None else check_int(action, "batch_size", batch_size)
+
+
+def split_for_validation(n: int, validation_split: float) -> int:
+    """How many of ``n`` samples train when the last ``validation_split`` of them validate, as Keras splits:
+    refused when either part would be empty, naming the sizes."""
+    check_number("fit", "validation_split", validation_split, lambda v: 0 <= v < 1, "in [0, 1)")
+    n_train = int(n * (1.0 - validation_split))
+    for part, size in (("training", n_train), ("validation", n - n_train)):
+        if size == 0:
+            raise ValueError(
+                f"fit: validation_split={validation_split} leaves {size} of the {n} samples for {part}; give more "
+                "data or another validation_split"
+            )
+    return n_train
 
 
 class Layer:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from .. import nn
 from ..autograd import Tensor
 from ..nn import functional as F
@@ -24,6 +26,8 @@ from .base import (
     Layer,
     Shape,
     check_channels_last,
+    check_int,
+    check_number,
     check_shape,
     padding_mode,
     pair,
@@ -54,11 +58,7 @@ def _initializer(layer: Layer, argument: str, name: str) -> Callable[[Tensor], T
 
 
 def _positive_int(layer: Layer, argument: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(
-            f'Layer "{layer.name}": argument `{argument}` must be a positive integer; received {argument}={value!r}'
-        )
-    return value
+    return check_int(f'Layer "{layer.name}"', argument, value)
 
 
 class _KernelLayer(Layer):
@@ -229,6 +229,12 @@ class Reshape(Layer):
     def __init__(self, target_shape: Sequence[int], **kwargs: Any):
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
+        sizes_ok = all(isinstance(v, (int, np.integer)) and (v > 0 or v == -1) for v in self.target_shape)
+        if not sizes_ok or self.target_shape.count(-1) > 1:
+            raise ValueError(
+                f'Layer "{self.name}": argument `target_shape` must hold positive sizes and at most one -1; '
+                f"received target_shape={self.target_shape!r}"
+            )
 
     def _output_shape(self, shape: Shape) -> Shape:
         size, known = math.prod(shape), [s for s in self.target_shape if s != -1]
@@ -297,7 +303,9 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         if axis != -1:
             raise ValueError(f'Layer "{self.name}": only axis=-1 (channels last) is supported; received axis={axis!r}')
-        self.momentum, self.epsilon = momentum, epsilon
+        owner = f'Layer "{self.name}"'
+        self.momentum = check_number(owner, "momentum", momentum, lambda v: 0 <= v <= 1, "in [0, 1]")
+        self.epsilon = check_number(owner, "epsilon", epsilon, lambda v: v > 0, "> 0")
 
     def _output_shape(self, shape: Shape) -> Shape:
         if len(shape) not in (1, 3):
@@ -338,12 +346,11 @@ class ReLU(Layer):
         super().__init__(**kwargs)
         if threshold != 0.0:
             raise ValueError(f'Layer "{self.name}": only threshold=0 is supported; received threshold={threshold!r}')
-        if negative_slope < 0 or (max_value is not None and max_value < 0):
-            raise ValueError(
-                f'Layer "{self.name}": negative_slope and max_value must be >= 0; received '
-                f"negative_slope={negative_slope!r}, max_value={max_value!r}"
-            )
-        self.max_value, self.negative_slope = max_value, negative_slope
+        owner = f'Layer "{self.name}"'
+        self.negative_slope = check_number(owner, "negative_slope", negative_slope, lambda v: v >= 0, ">= 0")
+        if max_value is not None:
+            max_value = check_number(owner, "max_value", max_value, lambda v: v >= 0, ">= 0")
+        self.max_value = max_value
 
     def _call(self, x: Tensor) -> Tensor:
         y = F.leaky_relu(x, self.negative_slope) if self.negative_slope else F.relu(x)

@@ -26,7 +26,17 @@ from ..nn import Module
 from ..train import Trainer
 from ..train import callbacks as core_callbacks
 from . import losses, optimizers
-from .base import Layer, Shape, check_shape, show, to_internal, to_user
+from .base import (
+    Layer,
+    Shape,
+    batch_size_of,
+    check_int,
+    check_shape,
+    show,
+    split_for_validation,
+    to_internal,
+    to_user,
+)
 from .callbacks import Adapter, Callback, History, ProgressLogger, keras_logs
 from .layers import InputLayer
 from .pooling import MaxPooling2D
@@ -222,7 +232,9 @@ class Sequential(Module):
         Example: ``model.predict(images[:64])`` has shape (64, 10) for a 10-class model.
         """
         x = self._inputs(x)
-        batch_size = batch_size or 32
+        batch_size = batch_size_of("predict", batch_size)
+        if len(x) == 0:  # no batches to stack: the empty result, shaped as any other (PyTorch's answer, too)
+            return np.zeros((0, *self.output_shape[1:]), dtype=backend.get_default_dtype())
         was_training = self.training
         self.eval()
         try:
@@ -322,6 +334,7 @@ class Sequential(Module):
             shuffle: a new order of the training samples every epoch.
             initial_epoch: the epoch to start from (to continue an earlier fit).
         """
+        epochs, initial_epoch = check_int("fit", "epochs", epochs), check_int("fit", "initial_epoch", initial_epoch, 0)
         objective, x = self._prepare("training", x)
         if y is None or len(x) != len(y):
             raise ValueError(
@@ -333,11 +346,9 @@ class Sequential(Module):
         if validation_data is not None:
             val = self._inputs(validation_data[0]), objective.targets(validation_data[1])
         elif validation_split:
-            if not 0.0 < validation_split < 1.0:
-                raise ValueError(f"fit: validation_split must be in [0, 1); received {validation_split}")
-            split = int(len(x) * (1.0 - validation_split))
+            split = split_for_validation(len(x), validation_split)
             x, t, val = x[:split], t[:split], (x[split:], t[split:])
-        batch_size = batch_size or 32
+        batch_size = batch_size_of("fit", batch_size)
         loader = DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
         evals = {"val": DataLoader(val, batch_size, scale=False)} if val is not None else {}
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -382,7 +393,7 @@ class Sequential(Module):
         when compiled without metrics, or a dict with ``return_dict``.
         """
         objective, x = self._prepare("evaluating", x)
-        loader = DataLoader((x, objective.targets(y)), batch_size or 32, scale=False)
+        loader = DataLoader((x, objective.targets(y)), batch_size_of("evaluate", batch_size), scale=False)
         logs = keras_logs(self._trainer(objective, loader).evaluate(loader), self._renames)
         if verbose:
             print(f"{len(loader)}/{len(loader)} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)

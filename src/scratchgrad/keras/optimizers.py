@@ -16,9 +16,10 @@ object (``sg.optim.SGD(model.parameters(), lr=0.1)``) is accepted as it is.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .. import optim
+from .base import check_number
 
 
 class Optimizer:
@@ -26,11 +27,27 @@ class Optimizer:
 
     core: type[optim.Optimizer]
 
+    # What each hyperparameter may be: a momentum or a decay of 1 or more never forgets, and diverges.
+    ranges: dict[str, tuple[Callable[[float], bool], str]] = {
+        "learning_rate": (lambda v: v >= 0, ">= 0"),
+        "momentum": (lambda v: 0 <= v <= 1, "in [0, 1]"),
+        "beta_1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+        "beta_2": (lambda v: 0 <= v < 1, "in [0, 1)"),
+        "rho": (lambda v: 0 <= v < 1, "in [0, 1)"),
+        "epsilon": (lambda v: v >= 0, ">= 0"),
+        "initial_accumulator_value": (lambda v: v >= 0, ">= 0"),
+    }
+
     def __init__(self, learning_rate: float, hyper: dict[str, Any], lr: float | None = None):
         # ``lr``: Keras 2's older spelling of learning_rate, still common in published code.
-        self._learning_rate = learning_rate if lr is None else lr
-        self.hyper = hyper
+        self._learning_rate = self._checked("learning_rate", learning_rate if lr is None else lr)
+        self.hyper = {k: self._checked(k, v) if k in self.ranges else v for k, v in hyper.items()}
         self.optimizer: optim.Optimizer | None = None
+
+    def _checked(self, argument: str, value: Any) -> Any:
+        accept, expected = self.ranges[argument]
+        check_number(type(self).__name__, argument, value, accept, expected)
+        return value  # as given (an int stays an int), as Keras's get_config shows it
 
     # Keras's argument names -> the core optimizer's (those absent keep their name).
     core_names: dict[str, str] = {"epsilon": "eps"}
@@ -49,7 +66,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        self._learning_rate = value
+        self._learning_rate = value = self._checked("learning_rate", value)
         if self.optimizer is not None:
             for group in self.optimizer.param_groups:
                 group["lr"] = value
