@@ -3,21 +3,65 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from .parser import UsageError
 from .train import _require, one_line_os_errors
 
+# What ``summary`` may allocate beyond what the process holds: every zoo model at ImageNet's 3x224x224 needs far
+# less; an input of 3x2000x2000 would build a 12 GB SimpleConvNet.
+SUMMARY_MEMORY = 2 << 30
+
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from .. import models
     from ..nn.summary import summary
 
-    model = models.get(args.model, input_shape=args.input_shape, num_classes=args.num_classes)
-    summary(model, args.input_shape)
+    shape = tuple(args.input_shape)
+    try:
+        with memory_cap(SUMMARY_MEMORY):
+            model = models.get(args.model, input_shape=shape, num_classes=args.num_classes)
+            summary(model, shape)
+    except MemoryError as exc:
+        raise UsageError(f"summary: {args.model} for input shape {shape} needs more than the "
+                         f"{SUMMARY_MEMORY >> 30} GiB summary allows ({exc}); give a smaller --input-shape") from None
+    except ValueError as exc:  # a layer's own check, e.g. a feature map that shrank to nothing
+        if str(exc).startswith("summary:"):
+            raise
+        raise UsageError(f"summary: input shape {shape} does not fit {args.model}: {exc}") from None
     return 0
+
+
+@contextlib.contextmanager
+def memory_cap(nbytes: int) -> Iterator[None]:
+    """Within the block, allocations that would take the process's address space ``nbytes`` past its size now
+    raise MemoryError at once, instead of swapping or meeting the kernel's OOM killer.
+
+    Only where the platform enforces RLIMIT_AS and reports the current size (Linux); elsewhere no cap.
+    """
+    try:
+        import resource
+
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = pages * os.sysconf("SC_PAGE_SIZE") + nbytes
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft != resource.RLIM_INFINITY:
+            limit = min(limit, soft)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
