@@ -7,8 +7,9 @@
 """
 
 from . import optim  # noqa: F401  (a subpackage, reached as sg.optim)
-from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad
 from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 

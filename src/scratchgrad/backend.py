@@ -59,7 +59,7 @@ def to_numpy(array: Any) -> np.ndarray:
 
     Note ``getattr(x, "data", x)`` is no way to unwrap a Tensor: a CuPy array's ``.data`` is its memory pointer.
     """
-    from .autograd import Tensor  # imported here: autograd imports this module
+    from .tensor import Tensor  # imported here: backend sits below the Tensor
 
     if isinstance(array, Tensor):
         array = array.data

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import get_array_module
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 class Step(Function):

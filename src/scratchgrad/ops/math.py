@@ -7,13 +7,16 @@ shape of the input it belongs to (the reverse of broadcasting).
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import parallel
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import get_array_module
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:

@@ -7,13 +7,16 @@ Average pooling counts padded zeros in the window (PyTorch's default ``count_inc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..autograd import Function, Tensor
+from ..autograd import Function
 from ..backend import get_array_module
 from ..parallel import split_work
-from .conv import output_size, pair
+from .geometry import output_size, pair
 from .pad import padded
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 def _pool_geometry(name: str, x: Any, kernel: Any, stride: Any, padding: Any) -> tuple:

@@ -6,13 +6,16 @@ came from (summing where an index or a broadcast used an element more than once)
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..autograd import Function, Tensor
+from ..autograd import Function, array_of
 from ..backend import get_array_module
 from .math import unbroadcast
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 class Reshape(Function):
@@ -79,11 +82,7 @@ class GetItem(Function):
     """x[index]; the gradient is scattered back (added where an advanced index repeats an element)."""
 
     def __init__(self, index: Any):
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        self.index = index
+        self.index = tuple(array_of(i) for i in index) if isinstance(index, tuple) else array_of(index)
 
     def forward(self, x):
         self.in_shape, self.in_dtype = x.shape, x.dtype
@@ -127,15 +126,27 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return Concat(axis)(*tensors)
 
 
+class Stack(Function):
+    """Join same-shaped tensors along a new axis; the gradient is cut back into the pieces."""
+
+    def __init__(self, axis: int = 0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        shapes = {x.shape for x in xs}
+        if len(shapes) > 1:
+            raise ValueError(f"stack: every tensor must have the same shape; received {', '.join(map(str, shapes))}")
+        self.axis = self.axis % (xs[0].ndim + 1)
+        return get_array_module(*xs).stack(xs, axis=self.axis)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return tuple(xp.take(gy, i, axis=self.axis) for i in range(gy.shape[self.axis]))
+
+
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along a new axis (all must have the same shape)."""
-    expanded = [reshape(t, _insert_axis(np.shape(t.data if isinstance(t, Tensor) else t), axis)) for t in tensors]
-    return concat(expanded, axis)
-
-
-def _insert_axis(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
-    axis = axis % (len(shape) + 1)
-    return shape[:axis] + (1,) + shape[axis:]
+    return Stack(axis)(*tensors)
 
 
 class BroadcastTo(Function):
