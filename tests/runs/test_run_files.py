@@ -124,13 +124,16 @@ def test_model_kwargs_are_checked_against_the_weights_before_the_model_is_built(
     assert built == [] and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100_000  # KiB
 
 
-def test_history_of_300_rows_by_200_keys_is_written_in_well_under_a_second(tmp_path):
-    history = [{f"metric_{(i + k) % 400}": float(k) for k in range(200)} for i in range(300)]
+def test_history_of_300_rows_by_200_keys_is_written_in_linear_time(tmp_path):
+    # Each row names its own 200 metrics: 60,000 columns, an 18 MB CSV (about 0.6 s here; over 240 s when the
+    # column merge searched a list per key).
+    history = [{f"row{i}_metric{k}": float(k) for k in range(200)} for i in range(300)]
     start = time.perf_counter()
     _write_history(tmp_path, history)
-    assert time.perf_counter() - start < 0.5
-    header = (tmp_path / "history.csv").read_text().splitlines()[0].split(",")
-    assert header == list(dict.fromkeys(k for row in history for k in row))
+    assert time.perf_counter() - start < 2.0
+    lines = (tmp_path / "history.csv").read_text().splitlines()
+    assert lines[0].split(",") == [k for row in history for k in row]
+    assert lines[2].split(",")[200:203] == ["0.0", "1.0", "2.0"] and set(lines[2].split(",")[:200]) == {""}
 
 
 def test_history_csv_neutralises_formulas_and_leaves_numbers(tmp_path):
