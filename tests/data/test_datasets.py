@@ -1,5 +1,7 @@
 """MNIST, Fashion-MNIST and CIFAR-10: real counts and checksums, where files are found, bad and missing files."""
 
+import shutil
+
 import numpy as np
 import pytest
 from datafiles import tiny_images, write_cifar
@@ -114,14 +116,17 @@ def test_load_fashion_mnist_alike(tmp_path):
 
 
 def test_search_order_root_then_env_then_cache_then_embedded(tmp_path, monkeypatch, isolated_data_dirs):
-    _write_mnist(isolated_data_dirs / "mnist", n_test=5)
-    assert len(MNIST(train=False)) == 5  # the cache beats the embedded copy
+    assert MNIST(train=False).paths[0].parent == sources.EMBEDDED / "mnist"
+    shutil.copytree(sources.EMBEDDED / "mnist", isolated_data_dirs / "mnist")  # published files pass their checksums
+    assert MNIST(train=False).paths[0].parent == isolated_data_dirs / "mnist"  # the cache beats the embedded copy
     _write_mnist(tmp_path / "env" / "MNIST" / "raw", n_test=6)  # torchvision's layout is found too
     monkeypatch.setenv("SCRATCHGRAD_DATA", str(tmp_path / "env"))
-    assert len(MNIST(train=False)) == 6  # $SCRATCHGRAD_DATA beats the cache
+    assert len(MNIST(train=False)) == 6  # $SCRATCHGRAD_DATA beats the cache; the user's own files are used as given
     _write_mnist(tmp_path / "root", n_test=7)  # files directly in root
     assert len(MNIST(root=tmp_path / "root", train=False)) == 7  # root beats everything
-    assert len(MNIST(root=tmp_path / "empty", train=False)) == 6  # a root without the files falls through
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="root= is searched alone"):  # and is never replaced by another copy
+        MNIST(root=tmp_path / "empty", train=False)
 
 
 def test_images_and_labels_that_disagree_in_size(tmp_path):

@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 
 from ..serialization import Buildable, Global, PickleRefused, safe_loads
-from .errors import file_error, read_bytes
+from .errors import file_error, read_bytes, reading
 
 PIXELS = 3 * 32 * 32
 RECORD_BYTES = 1 + PIXELS
 NUM_CLASSES = 10
+MAX_RECORDS = 60_000
 
 
 class _Uint8Dtype(Buildable):
@@ -148,6 +149,7 @@ def read_python_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     NumPy and builtin types a batch holds (a pickle that would call ``os.system`` is refused unrun).
     """
     path = Path(path)
+    _check_size(path, MAX_RECORDS * (PIXELS + 64))  # pixels plus a label and a file name per image
     raw = read_bytes(path)
     if not raw:
         raise file_error(path, "is empty (0 bytes); expected a pickled CIFAR-10 batch")
@@ -171,7 +173,9 @@ def read_binary_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     3,073-byte records.
     """
     path = Path(path)
-    records = np.fromfile(path, dtype=np.uint8)
+    _check_size(path, MAX_RECORDS * RECORD_BYTES)
+    with reading(path):
+        records = np.fromfile(path, dtype=np.uint8)
     if records.size == 0:
         raise file_error(path, f"is empty (0 bytes); expected records of {RECORD_BYTES} bytes (1 label + {PIXELS})")
     if records.size % RECORD_BYTES:
@@ -182,6 +186,15 @@ def read_binary_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         )
     records = records.reshape(-1, RECORD_BYTES)
     return records[:, 1:], _check_labels(path, records[:, 0], len(records))
+
+
+def _check_size(path: Path, limit: int) -> None:
+    """Refuse, before reading it, a file larger than a batch of ``MAX_RECORDS`` images can be (sparse ones too)."""
+    with reading(path):
+        size = os.stat(path).st_size
+    if size > limit:
+        raise file_error(path, f"is {size:,} bytes; a batch of at most {MAX_RECORDS:,} images (all of CIFAR-10) "
+                               f"takes at most {limit:,}")
 
 
 def _check_labels(path: Path, labels: np.ndarray, n: int) -> np.ndarray:

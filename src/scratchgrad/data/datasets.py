@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
 from . import sources
 from .archive import extract_tar
 from .cifar import read_batch, rows_to_images
-from .download import RemoteFile
+from .download import RemoteFile, verify
 from .download import download as fetch
 from .errors import DatasetError
 from .idx import read_idx_images, read_idx_labels
@@ -105,6 +105,13 @@ class ImageDataset(ArrayDataset):
         return f"{type(self).__name__}({len(self)} images of {shape} uint8, {len(self.classes) or '?'} classes)"
 
 
+def _verify_known(paths: list[Path], remotes: Sequence[RemoteFile], root: Root) -> None:
+    """Check each file against its published checksum, unless it lies where the user pointed (used as given)."""
+    for path, remote in zip(paths, remotes):
+        if not sources.named_by_user(path, root):
+            verify(path, remote)
+
+
 class _IdxDataset(ImageDataset):
     """MNIST-format datasets: four IDX files, images (N, 28, 28) and labels, found or downloaded by name."""
 
@@ -114,6 +121,7 @@ class _IdxDataset(ImageDataset):
     mirrors: ClassVar[tuple[str, ...]]
     resources: ClassVar[dict[str, tuple[RemoteFile, RemoteFile]]]   # "train"/"test" -> (images, labels)
     fallbacks: ClassVar[tuple[Path, ...]] = ()
+    max_bytes: ClassVar[int] = 200_000_000      # images accepted per file: 4 x MNIST's 47 MB training set
 
     @classmethod
     def _wanted(cls, root: Root, train: bool) -> tuple[list[tuple[str, ...]], list[Path]]:
@@ -131,8 +139,11 @@ class _IdxDataset(ImageDataset):
             return [fetch(remote, self.mirrors, target, progress=progress) for remote in remotes]
 
         how = f"Pass download=True to fetch them from {self.mirrors[0]} (checksums are verified)."
-        paths = sources.locate(self.name, names, folders, fetch_all if download else None, how)
-        images, labels = read_idx_images(paths[0]), read_idx_labels(paths[1])
+        if not download:
+            sources.check_named(root)
+        paths = sources.locate(self.name, names, folders, fetch_all if download else None, how, root is not None)
+        _verify_known(paths, self.resources["train" if train else "test"], root)
+        images, labels = read_idx_images(paths[0], self.max_bytes), read_idx_labels(paths[1])
         if len(images) != len(labels):
             raise DatasetError(f"{paths[0]} holds {len(images):,} images but {paths[1]} holds {len(labels):,} "
                                "labels; expected one label per image (are the files from the same split?)")
@@ -142,8 +153,9 @@ class _IdxDataset(ImageDataset):
         self.paths = paths
 
 
-def _idx_resources(checksums: dict[str, tuple[str, str]]) -> dict[str, tuple[RemoteFile, RemoteFile]]:
-    files = {name: RemoteFile(f"{name}.gz", md5=md5, content_sha256=sha) for name, (md5, sha) in checksums.items()}
+def _idx_resources(checksums: dict[str, tuple[str, str, str]]) -> dict[str, tuple[RemoteFile, RemoteFile]]:
+    files = {name: RemoteFile(f"{name}.gz", md5=md5, content_sha256=sha, copies=(copy,))
+             for name, (md5, sha, copy) in checksums.items()}
     return {
         "train": (files["train-images-idx3-ubyte"], files["train-labels-idx1-ubyte"]),
         "test": (files["t10k-images-idx3-ubyte"], files["t10k-labels-idx1-ubyte"]),
@@ -167,16 +179,21 @@ class MNIST(_IdxDataset):
     classes = tuple(f"{i} - {w}" for i, w in enumerate("zero one two three four five six seven eight nine".split()))
     # The original host is gone; these serve the original files (the md5 is of their .gz).
     mirrors = ("https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/")
-    # name -> (published md5 of the .gz, sha256 of the decompressed file: see embedded/MNIST-LICENSE.txt)
+    # name -> (published md5 of the .gz, sha256 of the decompressed file: see embedded/MNIST-LICENSE.txt,
+    # sha256 of the re-compressed .gz embedded here, recognised without decompressing it)
     resources = _idx_resources({
         "train-images-idx3-ubyte": ("f68b3c2dcbeaaa9fbdd348bbdeb94873",
-                                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+                                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                                    "71524e2cd1ad2968737f7f2f2ff69cbfc32df8ccddff51593f7cb2d4e0eb5b64"),
         "train-labels-idx1-ubyte": ("d53e105ee54ea40749a09fcbcd1e9432",
-                                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+                                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                                    "fe03b8bd7915f70bf5aa08be480aa413fbd85afcaa58b35d230d335f284fd88e"),
         "t10k-images-idx3-ubyte": ("9fb629c4189551a2d022fa330f9573f3",
-                                   "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+                                   "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                                   "5634745efa576a17e7d4cf5cd9d09123c75e6538e5114267c2d156edaf519341"),
         "t10k-labels-idx1-ubyte": ("ec29112dd5afa0611ce80d1b7f02629c",
-                                   "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+                                   "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                                   "ae18e77e031ccde52407f794d123116439864147d33ac992975f85dd4dc42af6"),
     })
     fallbacks = (sources.EMBEDDED / "mnist",)
 
@@ -193,16 +210,21 @@ class FashionMNIST(_IdxDataset):
     classes = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot")
     mirrors = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
-    # name -> (Zalando's published md5 of the .gz, sha256 of the decompressed file as Debian ships it)
+    # name -> (Zalando's published md5 of the .gz, sha256 of the decompressed file as Debian ships it,
+    # sha256 of the re-compressed .gz in ../shared/data)
     resources = _idx_resources({
         "train-images-idx3-ubyte": ("8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-                                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+                                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                                    "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),
         "train-labels-idx1-ubyte": ("25c81989df183df01b3e8a0aad5dffbe",
-                                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+                                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                                    "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
         "t10k-images-idx3-ubyte": ("bef4ecab320f06d8554ea6380940ec79",
-                                   "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+                                   "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                                   "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
         "t10k-labels-idx1-ubyte": ("bb300cfdad3c16e7a12a480ee83cd310",
-                                   "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+                                   "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+                                   "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
     })
     fallbacks = (Path("/usr/share/datasets/fashion-mnist"),)
 
@@ -222,6 +244,10 @@ class CIFAR10(ImageDataset):
     classes = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
     mirrors = ("https://www.cs.toronto.edu/~kriz/",)
     archive = RemoteFile("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a")
+    # The published md5 of each python batch (the binary form's batches have none published).
+    batch_md5 = {"data_batch_1": "c99cafc152244af753f735de768cd75f", "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+                 "data_batch_3": "54ebc095f3ab1f0389bbae665268c751", "data_batch_4": "634d18415352ddfa80567beed471001a",
+                 "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb", "test_batch": "40351d587109b95175f43aff81a1287e"}
     folders = ("cifar-10-batches-py", "cifar-10-batches-bin")
     # The published archive unpacks to 8 files of 186 MB in all; anything past these caps is not that archive.
     extracted_bytes, extracted_members = 200_000_000, 16
@@ -247,7 +273,11 @@ class CIFAR10(ImageDataset):
             return sources.find_files([target / self.folders[0]], names)
 
         how = f"Pass download=True to fetch {self.mirrors[0]}{self.archive.name} (163 MB, md5 checked)."
-        paths = sources.locate(self.name, names, folders, fetch_and_extract if download else None, how)
+        if not download:
+            sources.check_named(root)
+        paths = sources.locate(self.name, names, folders, fetch_and_extract if download else None, how,
+                               root is not None)
+        _verify_known(paths, [RemoteFile(path.name, md5=self.batch_md5.get(path.name)) for path in paths], root)
         batches = [read_batch(path) for path in paths]
         data = np.empty((sum(len(rows) for rows, _ in batches), 32, 32, 3), dtype=np.uint8)
         start = 0
@@ -271,7 +301,11 @@ def describe_sources(name: str, root: Root = None) -> str:
     if key not in _BY_NAME:
         raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(_BY_NAME)}")
     cls = _BY_NAME[key]
-    found = [cls.find(root, train) for train in (True, False)]
+    try:
+        sources.check_named(root)
+        found = [cls.find(root, train) for train in (True, False)]
+    except DatasetError as exc:
+        return f"unusable: {exc}"
     if None in found:
         return f"not found (download=True fetches it from {cls.mirrors[0]})"
     folder = found[0][0].parent

@@ -7,12 +7,16 @@ An IDX file is a 4-byte magic number, one big-endian uint32 size per dimension, 
 
 The third byte of the magic names the value type and the fourth the number of dimensions, so the parser reads
 any IDX file; ``read_idx_images`` and ``read_idx_labels`` add the check that the file is the kind asked for.
-Values are decompressed straight into the returned array: no intermediate ``bytes`` copy of the whole file.
+Sizes are checked against the data actually present, never trusted: a plain file's length is compared with
+its header before anything is allocated; a ``.gz`` is decompressed in 1 MiB pieces into a buffer that grows only
+as data arrives and stops at the size the header claims, so neither a header claiming terabytes nor a gzip bomb
+can allocate more than the data present, and never more than ``max_bytes``.
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -20,7 +24,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import DatasetError, file_error
+from .errors import DatasetError, file_error, os_error
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
@@ -29,6 +33,8 @@ _KIND = {IMAGES_MAGIC: "an IDX image file", LABELS_MAGIC: "an IDX label file"}
 # Type byte of the magic number -> dtype of the values (big-endian on disk).
 _TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_BYTES = 1 << 30
+MAX_DIMS = 8
 GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 """What reading a damaged or cut-short ``.gz`` raises; ``gzip_damaged`` turns it into a ``DatasetError``."""
 
@@ -44,16 +50,15 @@ def open_maybe_gzip(path: str | os.PathLike) -> BinaryIO:
     return gzip.open(path, "rb") if compressed else open(path, "rb")  # the caller closes it
 
 
-def _read_exactly(f: BinaryIO, buffer: memoryview) -> int:
-    """Fill ``buffer`` from ``f``; returns how many bytes arrived (fewer only when the file ends early)."""
-    filled = 0
-    while filled < len(buffer):
-        # At most 1 MiB per call: gzip's readinto decompresses into a temporary of the size asked for.
-        n = f.readinto(buffer[filled : filled + (1 << 20)])
-        if not n:
+def _read_claimed(f: BinaryIO, claimed: int) -> bytearray:
+    """Up to ``claimed`` bytes from ``f``, in 1 MiB pieces: memory grows with what arrives, not with the claim."""
+    data = bytearray()
+    while len(data) < claimed:
+        chunk = f.read(min(claimed - len(data), 1 << 20))
+        if not chunk:
             break
-        filled += n
-    return filled
+        data += chunk
+    return data
 
 
 def _describe_magic(magic: int) -> str:
@@ -61,17 +66,19 @@ def _describe_magic(magic: int) -> str:
     return f"{magic} ({kind})" if kind else f"{magic} (0x{magic:08x})"
 
 
-def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
+def read_idx(path: str | os.PathLike, expected_magic: int | None = None, max_bytes: int = MAX_BYTES) -> np.ndarray:
     """The array stored in an IDX file (``.gz`` or raw), in native byte order.
 
     Args:
         path: the file.
         expected_magic: 2051 for images, 2049 for labels; any other magic is then an error.
+        max_bytes: the largest array accepted (1 GiB by default; MNIST's training images are 47 MB).
 
     Returns: an array whose shape is the sizes in the header, e.g. (60000, 28, 28) uint8.
 
-    Raises: ``DatasetError`` naming the file when it is empty, not gzip though it starts like one, of the
-    wrong kind, truncated, or longer than its header says.
+    Raises: ``DatasetError`` naming the file when it is empty, unreadable, not gzip though it starts like one,
+    of the wrong kind, claims more than ``max_bytes`` or more dimensions than ``MAX_DIMS``, is truncated, or is
+    longer than its header says.
 
     Example::
 
@@ -80,12 +87,14 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
     path = Path(path)
     try:
         with open_maybe_gzip(path) as f:
-            return _parse(f, path, expected_magic)
+            return _parse(f, path, expected_magic, max_bytes)
     except GZIP_ERRORS as exc:
         raise gzip_damaged(path, exc) from exc
+    except OSError as exc:  # permissions, a folder, an I/O error: one line naming the file
+        raise os_error(path, exc) from None
 
 
-def _parse(f: BinaryIO, path: Path, expected_magic: int | None) -> np.ndarray:
+def _parse(f: BinaryIO, path: Path, expected_magic: int | None, max_bytes: int) -> np.ndarray:
     header = f.read(4)
     if not header:
         raise file_error(path, "is empty (0 bytes); expected an IDX file (magic 2051 for images, 2049 for labels)")
@@ -97,29 +106,35 @@ def _parse(f: BinaryIO, path: Path, expected_magic: int | None) -> np.ndarray:
         raise file_error(path, f"magic number is {_describe_magic(magic)}; expected {_describe_magic(expected_magic)}")
     if header[:2] != b"\0\0" or type_code not in _TYPES or ndim == 0:
         raise file_error(path, f"is not an IDX file: magic number {_describe_magic(magic)} (bytes {header.hex()})")
+    if ndim > MAX_DIMS:
+        raise file_error(path, f"declares {ndim} dimensions; IDX files here have 1 to {MAX_DIMS}")
     size_bytes = f.read(4 * ndim)
     if len(size_bytes) < 4 * ndim:
         raise file_error(path, f"is truncated inside its header: {ndim} sizes need {4 * ndim} bytes after the magic")
     shape = tuple(int(n) for n in np.frombuffer(size_bytes, dtype=">u4"))
     dtype = np.dtype(_TYPES[type_code])
-    values = np.empty(shape, dtype=dtype)
-    expected = values.nbytes
-    received = _read_exactly(f, memoryview(values.reshape(-1)).cast("B"))
-    if received < expected:
-        sizes = " x ".join(map(str, shape))
-        raise file_error(
-            path,
-            f"is truncated: the header declares {sizes} values of {dtype.itemsize} byte(s) = {expected:,} bytes "
-            f"of data, but only {received:,} follow; delete the file and fetch it again",
-        )
-    if f.read(1):
+    expected = math.prod(shape) * dtype.itemsize
+    claim = f"the header declares {' x '.join(map(str, shape))} values of {dtype.itemsize} byte(s) = {expected:,} bytes"
+    if expected > max_bytes:
+        raise file_error(path, f"{claim}, more than the {max_bytes:,} bytes accepted; is it an IDX file?")
+    if not isinstance(f, gzip.GzipFile):  # a plain file: its length says what is there before anything is read
+        _check_length(path, claim, expected, os.fstat(f.fileno()).st_size - 4 - 4 * ndim)
+    data = _read_claimed(f, expected)
+    _check_length(path, claim, expected, len(data) + len(f.read(1)))  # one byte past the claim tells "longer"
+    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
+
+
+def _check_length(path: Path, claim: str, expected: int, present: int) -> None:
+    if present < expected:
+        raise file_error(path, f"is truncated: {claim} of data, but only {present:,} follow; delete the file and "
+                               "fetch it again")
+    if present > expected:
         raise file_error(path, f"has bytes after the {expected:,} bytes of data its header declares; is it IDX?")
-    return values.astype(dtype.newbyteorder("="), copy=False)
 
 
-def read_idx_images(path: str | os.PathLike) -> np.ndarray:
+def read_idx_images(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> np.ndarray:
     """Images from an IDX file with magic 2051: uint8 (N, rows, cols), e.g. (60000, 28, 28)."""
-    images = read_idx(path, IMAGES_MAGIC)
+    images = read_idx(path, IMAGES_MAGIC, max_bytes)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise file_error(path, f"holds {images.dtype} of shape {images.shape}; expected uint8 (N, rows, cols)")
     return images
