@@ -31,7 +31,7 @@ def one_line_os_errors() -> Iterator[None]:
         yield
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        hint = {errno.ENOSPC: " (the disk is full: free some space, then continue with --resume)",
+        hint = {errno.ENOSPC: " (the disk is full)",
                 errno.EROFS: " (a read-only file system)"}.get(exc.errno or 0, "")
         raise UsageError(f"{where}{exc.strerror or exc}{hint}") from exc
 
@@ -137,7 +137,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     with one_line_os_errors():
         model, config = load_run(args.run)
         folder = Path(args.run) if Path(args.run).is_dir() else Path(args.run).parent
-        check_writable(folder, "the run folder (evaluate writes confusion.png there)")
+        check_writable(folder, "the run folder", "evaluate writes confusion.png there: copy the folder elsewhere")
         tidy_if_idle(folder, print)
         dataset = args.dataset or config["dataset"]
         x, t = load_arrays(dataset, False, args.data_root)

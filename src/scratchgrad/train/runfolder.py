@@ -94,10 +94,10 @@ def lock_folder(folder: Path) -> RunLock:
     return RunLock(folder, fd, previous)
 
 
-def check_writable(folder: Path, what: str) -> None:
+def check_writable(folder: Path, what: str, advice: str = "choose another") -> None:
     """Refuse, before any work, a folder this process cannot write (a read-only mount, another user's folder)."""
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"{what} {folder} is not writable (read-only, or owned by another user); choose another")
+        raise ValueError(f"{what} {folder} is not writable (read-only, or owned by another user); {advice}")
 
 
 def prepare_folder(folder: Path, what: str) -> None:
