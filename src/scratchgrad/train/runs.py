@@ -245,7 +245,7 @@ def _check_sizes(config: dict[str, Any], shapes: dict[str, tuple[int, ...]], wei
         wrong = [int(v) for v in numbers if v > _CHECKED_SIZE and int(v) not in dims]
         if wrong or len(sizes) > len(shapes):
             raise ValueError(
-                f"config.json's model_kwargs {key}={value!r} does not fit {weights}: "
+                f"{weights.parent / 'config.json'}: model_kwargs {key}={value!r} does not fit {weights}: "
                 + (f"no tensor there has a dimension of {wrong[0]}" if wrong else f"it holds {len(shapes)} tensors")
                 + "; the config and the weights come from different runs"
             )
