@@ -172,3 +172,14 @@ def test_new_files_respect_the_umask(tmp_path, umask):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_closed_output_pipe_is_not_reported_as_a_file_error(run_dir, monkeypatch, capsys):
+    import builtins
+
+    def closed_pipe(*args, **kwargs):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(builtins, "print", closed_pipe)  # as `scratchgrad evaluate RUN | head -1` sees it
+    code, _, err = cli(capsys, "evaluate", run_dir)
+    assert code == 0 and err == ""

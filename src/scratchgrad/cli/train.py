@@ -29,6 +29,8 @@ def one_line_os_errors() -> Iterator[None]:
     """Turn a failed read or write (a full disk, a read-only folder) into one line naming the file."""
     try:
         yield
+    except BrokenPipeError:  # output piped into head: not a file problem, and main() ends it quietly
+        raise
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         hint = {errno.ENOSPC: " (the disk is full)",
