@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(sub, "predict", "the top-3 classes for an image (PNG) or an array (.npy)")
     p.add_argument("run", help="a run folder")
     p.add_argument("input", help="a .png image or a .npy array of one or more images")
-    p.add_argument("--invert", action="store_true", help="invert dark-on-light images (MNIST digits are light on dark)")
+    p.add_argument("--invert", action="store_true",
+                   help="invert dark-on-light images (MNIST digits are light on dark); transparency counts as light")
 
     p = _add(sub, "summary", "layers, output shapes and parameter counts of a model")
     p.add_argument("--model", required=True)

@@ -229,7 +229,8 @@ class Sequential(Module):
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = 0) -> np.ndarray:
         """Outputs for every sample of ``x`` (probabilities after a softmax), as a NumPy array, batch by batch.
 
-        Example: ``model.predict(images[:64])`` has shape (64, 10) for a 10-class model.
+        Example: ``model.predict(images[:64])`` has shape (64, 10) for a 10-class model; ``images[:0]`` gives an
+        empty (0, 10) array.
         """
         x = self._inputs(x)
         batch_size = batch_size_of("predict", batch_size)
