@@ -75,8 +75,8 @@ def test_wide_dtypes_predict_as_uint8_does(trained_run, tmp_path, digits, cli):
 @pytest.mark.parametrize(
     ("array", "message"),
     [
-        (np.full((28, 28), np.nan, np.float32), "784 values are NaN or infinite"),
-        (np.where(np.eye(28) > 0, np.inf, 0.0), "28 values are NaN or infinite"),
+        (np.full((28, 28), np.nan, np.float32), r"holds NaN or infinite values \(784 of 784\)"),
+        (np.where(np.eye(28) > 0, np.inf, 0.0), r"holds NaN or infinite values \(28 of 784\)"),
         (np.full((28, 28), -1, np.int64), "values from -1 to -1 are not pixels"),
         (np.full((28, 28), 300.0), r"values from 300.0 to 300.0 are not pixels; expected \[0, 1\] or 0..255"),
         (np.zeros((28, 28), np.complex64), "pixels of dtype complex64 are not numbers"),

@@ -84,7 +84,8 @@ def unit_range(array: np.ndarray, path: Path) -> np.ndarray:
         raise UsageError(f"{path}: pixels of dtype {array.dtype} are not numbers; expected integers or floats")
     if kind == "f" and not np.isfinite(array).all():
         bad = int(np.size(array) - np.isfinite(array).sum())
-        raise UsageError(f"{path}: {bad} values are NaN or infinite; expected pixel values in [0, 1] or 0..255")
+        raise UsageError(f"{path} holds NaN or infinite values ({bad} of {array.size}); expected pixel values in "
+                         "[0, 1] or 0..255")
     out = array.astype(np.float32)
     if kind == "b" or array.size == 0:
         return out
