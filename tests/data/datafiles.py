@@ -128,8 +128,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             server.release.wait(5)
         try:
             self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
+            if mode != "no-length":
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if mode == "drip":  # one byte every 50 ms, never slow enough for a per-read timeout
+                for i in range(len(body)):
+                    if server.release.wait(0.05):
+                        break
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                return
             self.wfile.write(body[: len(body) // 2] if mode == "truncated" else body)
         except OSError:  # the client timed out and hung up
             pass
@@ -139,7 +147,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class LocalServer:
-    """``serve(path, body, mode)`` with mode "ok", "truncated" (half the body, full Content-Length) or "slow"."""
+    """``serve(path, body, mode)`` with mode "ok", "truncated" (half the body, full Content-Length), "slow",
+    "no-length" (no Content-Length header) or "drip" (a byte every 50 ms)."""
 
     def __init__(self):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)

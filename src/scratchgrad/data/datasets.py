@@ -153,9 +153,11 @@ class _IdxDataset(ImageDataset):
         self.paths = paths
 
 
-def _idx_resources(checksums: dict[str, tuple[str, str, str]]) -> dict[str, tuple[RemoteFile, RemoteFile]]:
-    files = {name: RemoteFile(f"{name}.gz", md5=md5, content_sha256=sha, copies=(copy,))
-             for name, (md5, sha, copy) in checksums.items()}
+def _idx_resources(checksums: dict[str, tuple[str, str, str]], sizes: tuple[int, int, int, int]
+                   ) -> dict[str, tuple[RemoteFile, RemoteFile]]:
+    """``checksums`` in the order train images, train labels, test images, test labels; ``sizes`` likewise."""
+    files = {name: RemoteFile(f"{name}.gz", md5=md5, content_sha256=sha, copies=(copy,), size=size)
+             for (name, (md5, sha, copy)), size in zip(checksums.items(), sizes)}
     return {
         "train": (files["train-images-idx3-ubyte"], files["train-labels-idx1-ubyte"]),
         "test": (files["t10k-images-idx3-ubyte"], files["t10k-labels-idx1-ubyte"]),
@@ -194,7 +196,7 @@ class MNIST(_IdxDataset):
         "t10k-labels-idx1-ubyte": ("ec29112dd5afa0611ce80d1b7f02629c",
                                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
                                    "ae18e77e031ccde52407f794d123116439864147d33ac992975f85dd4dc42af6"),
-    })
+    }, sizes=(9_912_422, 28_881, 1_648_877, 4_542))  # bytes of the published .gz files
     fallbacks = (sources.EMBEDDED / "mnist",)
 
 
@@ -225,7 +227,7 @@ class FashionMNIST(_IdxDataset):
         "t10k-labels-idx1-ubyte": ("bb300cfdad3c16e7a12a480ee83cd310",
                                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
                                    "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
-    })
+    }, sizes=(26_421_880, 29_515, 4_422_102, 5_148))
     fallbacks = (Path("/usr/share/datasets/fashion-mnist"),)
 
 
@@ -243,7 +245,7 @@ class CIFAR10(ImageDataset):
     name = "CIFAR-10"
     classes = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
     mirrors = ("https://www.cs.toronto.edu/~kriz/",)
-    archive = RemoteFile("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a")
+    archive = RemoteFile("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a", size=170_498_071)
     # The published md5 of each python batch (the binary form's batches have none published).
     batch_md5 = {"data_batch_1": "c99cafc152244af753f735de768cd75f", "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
                  "data_batch_3": "54ebc095f3ab1f0389bbae665268c751", "data_batch_4": "634d18415352ddfa80567beed471001a",

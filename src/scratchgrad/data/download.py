@@ -6,6 +6,10 @@ then renames the file into place (``os.replace`` is atomic within a folder). A f
 file and the next mirror is tried; when every mirror fails, the error lists each URL with its reason and says
 where to put the file by hand. Only ``urllib`` is used; tqdm draws the bar when it is installed.
 
+Bounds: a download brings at most the file's published size (``RemoteFile.size``), whatever the server
+announces or sends; the whole call has a deadline besides the per-read timeout; the part file is deleted on
+any error and on SIGTERM (then the handler that was installed before acts as it would have).
+
 Checksums: the bytes served are checked against the published md5 / sha256 of the archive. Where a ``.gz`` was
 re-compressed (as the MNIST copies embedded here and in ``shared/data`` were), the archive hash cannot match,
 so ``content_sha256`` - the sha256 of the decompressed bytes - is checked instead.
@@ -16,19 +20,24 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Sequence
+from typing import Any, BinaryIO, Iterator, Sequence
 
 from .errors import DatasetError, file_error, reading
 from .idx import GZIP_ERRORS, gzip_damaged, open_maybe_gzip
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 3600.0
+DEFAULT_MAX_BYTES = 2 << 30
 _CHUNK = 1 << 16
 
 
@@ -41,6 +50,7 @@ class RemoteFile:
         md5, sha256: the published checksum of the bytes served (the ``.gz`` or ``.tar.gz`` itself).
         content_sha256: sha256 of the decompressed bytes, which survives re-compression of the ``.gz``.
         copies: sha256 of known re-compressed copies (the one embedded here), recognised without decompressing.
+        size: the published size in bytes, the most a download of it may bring (None: ``DEFAULT_MAX_BYTES``).
     """
 
     name: str
@@ -48,6 +58,7 @@ class RemoteFile:
     sha256: str | None = None
     content_sha256: str | None = None
     copies: tuple[str, ...] = ()
+    size: int | None = None
 
 
 def _hash_stream(f: BinaryIO, *algorithms: str) -> dict[str, str]:
@@ -160,8 +171,18 @@ class _Progress:
             self._line(end="\n")
 
 
-def _fetch(url: str, out: BinaryIO, timeout: float, progress: bool) -> dict[str, str]:
-    """Stream ``url`` into ``out``; returns the md5 and sha256 of what arrived. Raises on any short read."""
+class _DeadlinePassed(TimeoutError):
+    """The whole download took longer than its deadline (as opposed to one read timing out)."""
+
+
+def _fetch(url: str, out: BinaryIO, timeout: float, progress: bool, max_bytes: int,
+           deadline: tuple[float, float]) -> dict[str, str]:
+    """Stream ``url`` into ``out``; returns the md5 and sha256 of what arrived.
+
+    Raises on a short read, on more than ``max_bytes`` announced or sent, and once ``deadline`` (seconds allowed,
+    monotonic time by which to finish) has passed: ``read1`` returns whatever one receive brings, so a server
+    that sends a byte at a time is caught between two of them.
+    """
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"only http:// and https:// mirrors are supported, not {url!r}")
     request = urllib.request.Request(url, headers={"User-Agent": "scratchgrad"})
@@ -169,14 +190,21 @@ def _fetch(url: str, out: BinaryIO, timeout: float, progress: bool) -> dict[str,
     with urllib.request.urlopen(request, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length is not None and length.isdigit() else None
+        if total is not None and total > max_bytes:
+            raise ValueError(f"the server announces {total:,} bytes; this file has at most {max_bytes:,}")
         bar = _Progress(total, url.rsplit("/", 1)[-1]) if progress else None
         received = 0
         try:
-            while chunk := response.read(_CHUNK):
+            while chunk := response.read1(_CHUNK):
+                received += len(chunk)
+                if received > max_bytes:
+                    raise ValueError(f"the server sent more than the {max_bytes:,} bytes this file has")
+                if time.monotonic() > deadline[1]:
+                    raise _DeadlinePassed(f"not finished within the {deadline[0]:g} s deadline "
+                                          f"({received:,} bytes received)")
                 out.write(chunk)
                 for h in hashers.values():
                     h.update(chunk)
-                received += len(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
         finally:
@@ -190,9 +218,38 @@ def _fetch(url: str, out: BinaryIO, timeout: float, progress: bool) -> dict[str,
     return {name: h.hexdigest() for name, h in hashers.items()}
 
 
+@contextmanager
+def _removed_on_sigterm(path: str) -> Iterator[None]:
+    """Delete ``path`` if SIGTERM arrives inside the block, then let the handler that was there act as before.
+
+    Only the main thread may set handlers, and an ignored SIGTERM stays ignored: there the block runs as is.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
+        yield
+        return
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        Path(path).unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, previous)
+        if callable(previous):
+            previous(signum, frame)
+        else:  # the default action: die of the signal, as without us
+            os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is on_sigterm:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def _reason(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, _DeadlinePassed):
+        return str(exc)
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return f"no answer within the {timeout:g} s timeout"
     if isinstance(exc, urllib.error.URLError):
@@ -206,6 +263,7 @@ def download(
     folder: str | os.PathLike,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    deadline: float = DEFAULT_DEADLINE,
     progress: bool = True,
 ) -> Path:
     """Download ``remote`` into ``folder`` from the first mirror that serves it intact; returns its path.
@@ -215,7 +273,11 @@ def download(
         mirrors: base URLs tried in order; the URL of the file is ``mirror + remote.name``.
         folder: where the file ends up (created if needed).
         timeout: seconds to wait for a connection or for each read before trying the next mirror.
+        deadline: seconds the whole call may take, every mirror included.
         progress: draw a progress bar on stderr.
+
+    A download brings at most ``remote.size`` bytes (``DEFAULT_MAX_BYTES`` when unknown); its part file is
+    deleted on any error and on SIGTERM.
 
     Raises: ``DatasetError`` listing every URL tried and why it failed, and how to place the file by hand.
 
@@ -227,16 +289,18 @@ def download(
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / remote.name
     failures = []
+    limits = (remote.size or DEFAULT_MAX_BYTES, (deadline, time.monotonic() + deadline))
     for mirror in mirrors:
         url = mirror + remote.name
         fd, part = tempfile.mkstemp(dir=folder, prefix=f".{remote.name}.", suffix=".part")
         try:
-            with os.fdopen(fd, "wb") as out:
-                served = _fetch(url, out, timeout, progress)
-            problem = checksum_problem(part, remote, served)
-            if problem is None:
-                os.replace(part, target)
-                return target
+            with _removed_on_sigterm(part):
+                with os.fdopen(fd, "wb") as out:
+                    served = _fetch(url, out, timeout, progress, *limits)
+                problem = checksum_problem(part, remote, served)
+                if problem is None:
+                    os.replace(part, target)
+                    return target
             failures.append(f"  {url}: {problem}; the downloaded file was deleted")
         except (OSError, ValueError, http.client.HTTPException) as exc:  # HTTP errors, timeouts, short reads
             failures.append(f"  {url}: {_reason(exc, timeout)}")
