@@ -78,7 +78,8 @@ _KEY_TYPES = (str, bytes, int)
 
 class _Machine:
     def __init__(self, data: bytes, allowed: Mapping[tuple[str, str], Constructor], what: str, limits: Limits):
-        self.data, self.pos, self.allowed, self.what, self.limits = memoryview(data), 0, allowed, what, limits
+        self.raw, self.data, self.pos = data, memoryview(data), 0
+        self.allowed, self.what, self.limits = allowed, what, limits
         self.stack: list[Any] = []
         self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
@@ -96,10 +97,11 @@ class _Machine:
     def uint(self, n: int) -> int:
         return int.from_bytes(self.read(n), "little")
 
-    def line(self) -> bytes:
-        end = bytes(self.data[self.pos : self.pos + self.limits.max_line + 1]).find(b"\n")
+    def line(self, limit: int | None = None) -> bytes:
+        limit = self.limits.max_line if limit is None else limit
+        end = self.raw.find(b"\n", self.pos, self.pos + limit + 1) - self.pos  # searched in place, no copy
         if end < 0:
-            raise pickle.UnpicklingError(f"no end of line within {self.limits.max_line} bytes at byte {self.pos:,}")
+            raise pickle.UnpicklingError(f"no end of line within {limit:,} bytes at byte {self.pos:,}")
         return bytes(self.read(end + 1)[:-1])
 
     # ---- the stack ----------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ _OPCODES: dict[int, Callable[[_Machine], None]] = {
     _O.SHORT_BINUNICODE[0]: lambda m: _unicode(m, m.uint(1)),
     _O.BINUNICODE[0]: lambda m: _unicode(m, m.uint(4)),
     _O.BINUNICODE8[0]: lambda m: _unicode(m, m.uint(8)),
-    _O.UNICODE[0]: lambda m: m.push(m.line().decode("raw-unicode-escape")),
+    _O.UNICODE[0]: lambda m: m.push(m.line(len(m.data)).decode("raw-unicode-escape")),  # protocol 0's text
     _O.EMPTY_TUPLE[0]: lambda m: m.push(()),
     _O.TUPLE[0]: lambda m: _tuple(m, m.pop_mark()),
     _O.TUPLE1[0]: lambda m: _tuple(m, [m.pop()]),
