@@ -1,26 +1,66 @@
-"""scratchgrad: a deep-learning framework from scratch on NumPy.
+"""scratchgrad: a deep-learning framework from scratch on NumPy, spelled like PyTorch.
 
-    import scratchgrad as sg
-    x = sg.Tensor([1.0, 2.0], requires_grad=True)
+    import scratchgrad as torch
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()
-    x.grad  # array([2., 4.], dtype=float32)
+    x.grad  # tensor([2., 4.])
 """
 
 from . import optim  # noqa: F401  (a subpackage, reached as sg.optim)
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad
-from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .backend import manual_seed
 from .tensor import Tensor
+from .tensor.creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    is_tensor,
+    linspace,
+    normal,
+    numel,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .tensor.dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .tensor.printing import set_printoptions
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function",
-    "Tensor",
-    "enable_grad",
-    "get_default_dtype",
-    "is_grad_enabled",
-    "manual_seed",
-    "no_grad",
-    "set_default_dtype",
-    "__version__",
-]
+    "Function", "Tensor", "arange", "as_tensor", "bool", "double", "dtype", "empty", "empty_like", "enable_grad",
+    "eye", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half",
+    "int", "int8", "int16", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "long", "manual_seed",
+    "no_grad", "normal", "numel", "ones", "ones_like", "rand", "randint", "randn", "randperm", "set_default_dtype",
+    "set_printoptions", "short", "tensor", "uint8", "zeros", "zeros_like", "__version__",
+]  # fmt: skip

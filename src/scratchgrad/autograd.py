@@ -32,10 +32,15 @@ def register_tensor_class(cls: type) -> None:
 
 def __getattr__(name: str) -> Any:
     """``from scratchgrad.autograd import Tensor`` keeps working: the class now lives in ``tensor/``."""
-    if name in ("Tensor", "as_tensor"):
-        from . import tensor
+    # ``scratchgrad.tensor`` is the function, as in PyTorch: the package is reached through its modules.
+    if name == "Tensor":
+        from .tensor import Tensor
 
-        return getattr(tensor, name)
+        return Tensor
+    if name == "as_tensor":
+        from .tensor.creation import as_tensor
+
+        return as_tensor
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -108,6 +113,10 @@ class Function:
                 return _Tensor._make(y, True, self)
         self.needs_input_grad = (False,) * len(inputs)
         return _Tensor._make(self.forward(*arrays))
+
+    def name(self) -> str:
+        """PyTorch's name for this node, as ``grad_fn`` shows it: ``MulBackward0`` for ``Mul``."""
+        return f"{type(self).__name__}Backward0"
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays

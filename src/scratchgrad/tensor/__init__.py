@@ -7,8 +7,6 @@ here as mixins. Every method is one call into ``ops/``; no op is implemented twi
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import autograd
 from .arithmetic import ArithmeticMixin
 from .convert import ConvertMixin
@@ -40,9 +38,4 @@ class Tensor(TensorCore, ArithmeticMixin, ReduceMixin, MovementMixin, ConvertMix
 autograd.register_tensor_class(Tensor)
 
 
-def as_tensor(value: Any) -> Tensor:
-    """``value`` itself if it is a Tensor, else a new constant Tensor around it."""
-    return value if isinstance(value, Tensor) else Tensor(value)
-
-
-__all__ = ["Tensor", "as_tensor"]
+__all__ = ["Tensor"]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .. import autograd, backend
 from ..autograd import _no_scalar
+from . import dtypes
+from .printing import tensor_repr
 
 if TYPE_CHECKING:
     from . import Tensor
+
+
+def sizes(shape: tuple[Any, ...]) -> Any:
+    """``(2, 3)`` from both ``f(2, 3)`` and ``f((2, 3))``: PyTorch takes a size either way."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
 def _is_python_data(value: Any) -> bool:
@@ -61,8 +66,8 @@ class TensorCore:
         return self.data.shape
 
     @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.of_numpy(self.data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -86,7 +91,7 @@ class TensorCore:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require gradients; this one has dtype {self.dtype}")
+            raise TypeError(f"only floating-point tensors can require gradients; this one has dtype {self.data.dtype}")
         self.requires_grad = requires_grad
         return self  # type: ignore[return-value]
 
@@ -107,12 +112,4 @@ class TensorCore:
         autograd.backward(self, gradient, retain_graph)
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="Tensor(")
-        extras = []
-        if self.data.dtype != backend.get_default_dtype():
-            extras.append(f"dtype={self.data.dtype}")
-        if self.creator is not None:
-            extras.append(f"creator={type(self.creator).__name__}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return f"Tensor({body}{''.join(', ' + e for e in extras)})"
+        return tensor_repr(self)

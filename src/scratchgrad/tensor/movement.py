@@ -7,14 +7,10 @@ from typing import TYPE_CHECKING, Any
 from .. import autograd
 from ..autograd import array_of
 from ..ops import shape as _shape
+from .core import sizes
 
 if TYPE_CHECKING:
     from . import Tensor
-
-
-def _sizes(shape: tuple[Any, ...]) -> Any:
-    """``(2, 3)`` from both ``t.reshape(2, 3)`` and ``t.reshape((2, 3))``."""
-    return shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
 class MovementMixin:
@@ -29,16 +25,16 @@ class MovementMixin:
         return _shape.transpose(self)
 
     def reshape(self, *shape: Any) -> Tensor:
-        return _shape.reshape(self, _sizes(shape))
+        return _shape.reshape(self, sizes(shape))
 
     def view(self, *shape: Any) -> Tensor:
-        return _shape.reshape(self, _sizes(shape))
+        return _shape.reshape(self, sizes(shape))
 
     def flatten(self, start_dim: int = 0) -> Tensor:
         return _shape.flatten(self, start_dim)
 
     def transpose(self, *axes: Any) -> Tensor:
-        return _shape.transpose(self, tuple(_sizes(axes)) or None)
+        return _shape.transpose(self, tuple(sizes(axes)) or None)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _shape.getitem(self, index)
