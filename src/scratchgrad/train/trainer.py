@@ -172,6 +172,7 @@ class Trainer:
     # ---- evaluation ------------------------------------------------------------------------------------
     def evaluate(self, loader: Iterable) -> dict[str, float]:
         """Mean loss (and accuracy) over a whole loader, in eval mode and without building a graph."""
+        require_batches(loader, "evaluate: the data")  # a mean over nothing would read as a loss of 0
         was_training = self.model.training
         self.model.eval()
         total_loss, correct, seen = 0.0, 0, 0
