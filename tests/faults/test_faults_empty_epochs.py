@@ -32,16 +32,29 @@ def _idx(path, array: np.ndarray) -> None:
     path.write_bytes(struct.pack(">I", code) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes())
 
 
-def test_cli_dataset_of_no_images_is_refused(tmp_path, refused):
+def _no_images(tmp_path):
+    """An MNIST data root whose four IDX files are well formed and hold no images."""
     root = tmp_path / "mnist"
     root.mkdir()
     for prefix in ("train", "t10k"):
         _idx(root / f"{prefix}-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
         _idx(root / f"{prefix}-labels-idx1-ubyte", np.zeros((0,), np.uint8))
+    return root
+
+
+def test_cli_dataset_of_no_images_is_refused(tmp_path, refused):
+    root = _no_images(tmp_path)
     err = refused("train", "--model", "two_layer_net", "--data-root", str(root),
                   "--out", tmp_path / "run", "--no-progress")
     # Refused by the trainer, naming the sizes (or earlier by the data reader, naming the folder).
     assert "no batches per epoch (0 samples in batches of 100)" in err or str(root) in err
+
+
+def test_cli_evaluate_on_a_test_set_of_no_images_is_refused(tmp_path, refused, trained_run):
+    root = _no_images(tmp_path)
+    err = refused("evaluate", trained_run, "--data-root", root)
+    # Refused before predicting, naming the sizes (or earlier by the data reader, naming the folder).
+    assert "the data to predict gives no batches per epoch (0 samples in batches of 1000)" in err or str(root) in err
 
 
 def _trainer(loader) -> Trainer:
@@ -74,6 +87,15 @@ def _keras_model() -> keras.Sequential:
     model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy")
     return model
+
+
+def test_evaluating_no_samples_is_refused_instead_of_a_loss_of_zero(rng):
+    x, t = rng.random((50, 4), dtype=np.float32), rng.integers(0, 3, 50)
+    message = r"evaluate: the data gives no batches per epoch \(0 samples in batches of {}\)"
+    with pytest.raises(ValueError, match=message.format(10)):
+        _trainer(DataLoader((x, t), 10)).evaluate(DataLoader((x[:0], t[:0]), 10))
+    with pytest.raises(ValueError, match=message.format(32)):
+        _keras_model().evaluate(x[:0], t[:0], verbose=0)
 
 
 def test_keras_fit_on_no_samples_is_refused(rng):

@@ -22,9 +22,12 @@ IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF")
 
 
 def predict_labels(model: Any, loader: Any) -> np.ndarray:
+    """The predicted class of every sample a loader gives, (N,) ints; a loader with no batches is refused."""
     from ..autograd import no_grad
     from ..backend import to_numpy
+    from ..data.loader import require_batches
 
+    require_batches(loader, "the data to predict")
     with no_grad():
         return np.concatenate([to_numpy(model(x).data).argmax(axis=1) for x, _ in loader])
 
