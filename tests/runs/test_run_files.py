@@ -69,8 +69,12 @@ def _resume_line(capsys, run_dir) -> str:
         (lambda t: t["optimizer"]["param_groups"][0].update(lr="abc"), "param_groups[0].lr must be a number > 0"),
         (lambda t: t["optimizer"]["param_groups"][0].update(lr=-1e30), "param_groups[0].lr must be > 0"),
         (lambda t: t["optimizer"]["param_groups"][0].update(eps=float("nan")), "param_groups[0].eps must be a finite"),
+        (lambda t: t["extra"].update(rng="abc"), "does not fit this run: TypeError state must be a dict"),
+        (lambda t: t["extra"].update(loader={"epoch": -5}), "does not fit this run: KeyError"),
+        (lambda t: t["extra"].update(callbacks="abc"), "callbacks must be a list of states, received str"),
     ],
-    ids=["epoch-negative", "epoch-float", "epoch-vs-history", "lr-text", "lr-negative", "eps-nan"],
+    ids=["epoch-negative", "epoch-float", "epoch-vs-history", "lr-text", "lr-negative", "eps-nan", "rng", "loader",
+         "callbacks"],
 )
 def test_resume_refuses_a_checkpoint_the_cli_would_not_have_written(run_dir, capsys, edit, expected):
     _rewrite_checkpoint(run_dir / "checkpoint.safetensors", edit)

@@ -238,6 +238,16 @@ class Trainer:
         """Restore weights, optimizer, epoch, history and every random state from a checkpoint file."""
         ckpt = sgio.load_checkpoint(checkpoint)
         _check_resumed(ckpt, Path(checkpoint))
+        try:
+            self._restore(ckpt)
+        except (TypeError, KeyError, IndexError, AttributeError, ValueError) as exc:
+            # The states come from a file: a damaged one is the file's fault, named as such.
+            detail = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__} {exc}"
+            raise ValueError(f"{checkpoint} does not fit this run: {detail}") from exc
+        self.last_checkpoint = Path(checkpoint)
+        return self
+
+    def _restore(self, ckpt: sgio.Checkpoint) -> None:
         self.model.load_state_dict(ckpt.model)
         if ckpt.optimizer is not None:
             self.optimizer.load_state_dict(ckpt.optimizer)
@@ -248,10 +258,11 @@ class Trainer:
             backend.rng().bit_generator.state = extra["rng"]
         if extra.get("loader") is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(extra["loader"])
-        for cb, state in zip(self.callbacks, extra.get("callbacks") or []):
+        states = extra.get("callbacks") or []
+        if not isinstance(states, list):
+            raise TypeError(f"callbacks must be a list of states, received {type(states).__name__}")
+        for cb, state in zip(self.callbacks, states):
             cb.load_state_dict(state)
-        self.last_checkpoint = Path(checkpoint)
-        return self
 
     def _divergence_message(self, value: float) -> str:
         where = f"epoch {self.epoch + 1}, iteration {self.global_step + 1}"
