@@ -55,6 +55,14 @@ def test_sixteen_bit_pixels_scale_by_the_dtype_max(tmp_path, digits):
     np.testing.assert_allclose(read_images(tmp_path / "u16.npy", (1, 28, 28)), digits[0][:, None] / 255, atol=1e-6)
 
 
+def test_a_sixteen_bit_png_scales_by_its_full_range(tmp_path, digits):
+    Image.fromarray(digits[0][0].astype(np.uint16) * 257).save(tmp_path / "deep.png")  # 0..255 -> 0..65535
+    with Image.open(tmp_path / "deep.png") as image:
+        assert image.mode == "I;16"
+    np.testing.assert_allclose(read_images(tmp_path / "deep.png", (1, 28, 28))[0, 0], digits[0][0] / 255, atol=1e-6)
+    np.testing.assert_allclose(read_images(tmp_path / "deep.png", (3, 28, 28))[0, 2], digits[0][0] / 255, atol=1e-6)
+
+
 def test_floats_in_the_unit_range_are_kept(tmp_path, rng):
     x = rng.random((2, 28, 28))
     np.save(tmp_path / "unit.npy", x)

@@ -55,7 +55,7 @@ def read_images(path: Path, input_shape: tuple[int, ...], invert: bool = False) 
 
     An image with transparency is first laid over its background: black, or white with ``invert``, so that the
     transparent part ends up as MNIST's black background either way (a black digit drawn on a transparent canvas
-    needs ``invert``, as it would on white).
+    needs ``invert``, as it would on white). A 16-bit grey PNG is scaled by its full range, 65535.
     """
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
@@ -123,6 +123,9 @@ def _read_picture(path: Path, input_shape: tuple[int, ...], invert: bool) -> np.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path, formats=IMAGE_FORMATS) as image:
                 opaque = flatten_alpha(image, 255 if invert else 0)
+                if opaque.mode.startswith("I"):  # 16-bit grey: converting to L would clip every value above 255
+                    grey = np.asarray(opaque.convert("F").resize((w, h)), dtype=np.float32) / np.float32(65535)
+                    return np.repeat(grey[None], c, axis=0)
                 array = np.asarray(opaque.convert("L" if c == 1 else "RGB").resize((w, h)))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UsageError(f"{path}: {exc}") from None
