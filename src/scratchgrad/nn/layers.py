@@ -28,19 +28,21 @@ def _whole(layer: str, name: str, value: Any, minimum: int = 1) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{layer}: {name} must be an int; got {name}={value!r} of type {type(value).__name__}")
-    if value < minimum:
-        bound = "greater than zero" if minimum == 1 else f"at least {minimum}"
-        raise ValueError(f"{layer}: {name} must be {bound}, but got {name}={value}")
+    _at_least(layer, name, value, value, minimum)
     return int(value)
 
 
 def _whole_pair(layer: str, name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
     """An int or a pair of ints as (height, width), each checked as ``_whole`` checks one."""
     pair = conv.pair(value, f"{layer}: {name}")
-    if min(pair) < minimum:
+    _at_least(layer, name, min(pair), value, minimum)
+    return pair
+
+
+def _at_least(layer: str, name: str, smallest: Any, value: Any, minimum: int) -> None:
+    if smallest < minimum:
         bound = "greater than zero" if minimum == 1 else f"at least {minimum}"
         raise ValueError(f"{layer}: {name} must be {bound}, but got {name}={value!r}")
-    return pair
 
 
 def _real(layer: str, name: str, value: Any, accept: Any, expected: str) -> float:
