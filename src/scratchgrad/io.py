@@ -20,7 +20,7 @@ import struct
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -112,13 +112,19 @@ def read_header(path: str | os.PathLike) -> tuple[dict[str, tuple[int, ...]], di
     Lets a caller check shapes before allocating anything for them.
     """
     path = Path(path)
+    with open(path, "rb") as f:
+        return _parse_header(f.read(8), f.read, path.stat().st_size, path)
+
+
+def _parse_header(
+    first8: bytes, read: Callable[[int], bytes], file_size: int, path: Path
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """Shapes and metadata from the 8-byte header length, then ``read(length)`` bytes of JSON."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read(8)
-            size = struct.unpack("<Q", raw)[0] if len(raw) == 8 else -1
-            if not 0 < size <= min(_MAX_HEADER, path.stat().st_size - 8):
-                raise ValueError(f"header size {size} does not fit a file of {path.stat().st_size} bytes")
-            header = json.loads(f.read(size))
+        size = struct.unpack("<Q", first8)[0] if len(first8) == 8 else -1
+        if not 0 < size <= min(_MAX_HEADER, file_size - 8):
+            raise ValueError(f"header size {size} does not fit a file of {file_size} bytes")
+        header = json.loads(read(size))
         metadata = header.pop("__metadata__", None) or {}
         shapes = {name: tuple(int(n) for n in entry["shape"]) for name, entry in header.items()}
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
@@ -138,7 +144,7 @@ def _read_verified(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     if not path.is_file():
         raise FileNotFoundError(f"no weights file at {path}")
     blob = path.read_bytes()
-    _, metadata = read_header(path)
+    _, metadata = _parse_header(blob[:8], lambda n: blob[8 : 8 + n], len(blob), path)  # the bytes checked below
     expected = metadata.get(DIGEST_KEY)
     if expected is not None and _data_digest(blob) != expected:
         raise ValueError(

@@ -146,3 +146,12 @@ def test_history_csv_neutralises_formulas_and_leaves_numbers(tmp_path):
     header, row = (tmp_path / "history.csv").read_text().splitlines()
     assert header == "epoch,loss,\"'=HYPERLINK(\"\"x\"\")\",note,who,ok"
     assert row == "1,-0.5,1.0,'+cmd,'@me,fine"
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"abc", (2**40).to_bytes(8, "little") + b"{}", (2).to_bytes(8, "little") + b"[]"]
+)
+def test_a_weights_file_with_a_broken_header_is_one_line(run_dir, capsys, content):
+    (run_dir / "model.safetensors").write_bytes(content)
+    line = one_line_error(*cli(capsys, "evaluate", run_dir)[::2])
+    assert f"{run_dir / 'model.safetensors'} is not a readable safetensors file" in line
