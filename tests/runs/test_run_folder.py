@@ -46,7 +46,7 @@ def test_config_json_is_written_only_beside_a_checkpoint(tmp_path, monkeypatch, 
     monkeypatch.setattr(Trainer, "_train_epoch", first_epoch)
     code, _, err = cli(capsys, "train", *TINY, "--epochs", "1", "--out", tmp_path / "run")
     assert code == 130 and seen == [[".lock"]]  # the first epoch began on a folder with no config.json
-    assert os.listdir(tmp_path / "run") == []  # and the interrupted run left nothing behind
+    assert not (tmp_path / "run").exists()  # and the interrupted run left nothing behind, not even its folder
 
 
 def test_out_that_is_a_file_is_refused(tmp_path, capsys):
@@ -183,3 +183,18 @@ def test_a_closed_output_pipe_is_not_reported_as_a_file_error(run_dir, monkeypat
     monkeypatch.setattr(builtins, "print", closed_pipe)  # as `scratchgrad evaluate RUN | head -1` sees it
     code, _, err = cli(capsys, "evaluate", run_dir)
     assert code == 0 and err == ""
+
+
+def test_a_run_refused_before_its_first_checkpoint_leaves_no_folder_it_made(tmp_path, capsys):
+    out = tmp_path / "new" / "run"
+    code, _, err = cli(capsys, "train", *TINY, "--data-root", tmp_path / "missing", "--out", out)
+    assert "missing" in one_line_error(code, err)
+    assert not out.exists()
+
+
+def test_a_refused_run_leaves_a_folder_the_user_made(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    code, _, err = cli(capsys, "train", *TINY, "--data-root", tmp_path / "missing", "--out", out)
+    one_line_error(code, err)
+    assert out.is_dir()

@@ -47,12 +47,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out or f"runs/{given.get('model', DEFAULTS['model'])}-{given.get('dataset', DEFAULTS['dataset'])}")
     if args.resume:
         _require(out / "config.json", "--resume needs the run folder's config.json")
+    created = not out.exists()
     with one_line_os_errors():
         lock = open_for_training(out, resume=args.resume, overwrite=args.overwrite)
         try:
             return _train(args, out, _resumed_config(out, given) if args.resume else config)
         finally:
             lock.release()
+            if created and out.is_dir() and not any(out.iterdir()):
+                out.rmdir()  # a run refused before its first checkpoint leaves no empty folder behind
 
 
 def _resumed_config(out: Path, given: dict[str, Any]) -> dict[str, Any]:
