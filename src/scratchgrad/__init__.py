@@ -6,10 +6,14 @@
     x.grad  # tensor([2., 4.])
 """
 
-from . import optim  # noqa: F401  (a subpackage, reached as sg.optim)
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad
+from . import (
+    autograd,  # noqa: F401  (torch.autograd.grad)
+    optim,  # noqa: F401  (a subpackage, reached as sg.optim)
+)
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import manual_seed
 from .tensor import Tensor
+from .tensor.core import Size
 from .tensor.creation import (
     arange,
     as_tensor,
@@ -53,6 +57,8 @@ from .tensor.dtypes import (
     short,
     uint8,
 )
+from .tensor.functions import *  # noqa: F403  (cat, stack, where and the method-named functions)
+from .tensor.functions import __all__ as _functions
 from .tensor.printing import set_printoptions
 
 __version__ = "0.1.0"
@@ -62,5 +68,6 @@ __all__ = [
     "eye", "float", "float16", "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half",
     "int", "int8", "int16", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "long", "manual_seed",
     "no_grad", "normal", "numel", "ones", "ones_like", "rand", "randint", "randn", "randperm", "set_default_dtype",
-    "set_printoptions", "short", "tensor", "uint8", "zeros", "zeros_like", "__version__",
+    "set_printoptions", "short", "tensor", "uint8", "zeros", "zeros_like", "__version__", "Size", "autograd",
+    "inference_mode", "set_grad_enabled", *_functions,
 ]  # fmt: skip

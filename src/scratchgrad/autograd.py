@@ -79,10 +79,41 @@ class enable_grad(no_grad):
     mode = True
 
 
+class inference_mode(no_grad):
+    """``no_grad`` for inference (PyTorch's faster variant; here the same thing). ``inference_mode(False)`` is
+    a block that changes nothing."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self.mode = not mode
+
+
+class set_grad_enabled:
+    """Turn graph building on or off: at once when called (``set_grad_enabled(False)``), and back to what it was
+    when used as a context manager (``with set_grad_enabled(is_training): ...``) and the block ends."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self.previous = _grad_enabled
+        _grad_enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+
 def _no_scalar(value: Any) -> Any:
     """A 0-d array for a NumPy scalar: reductions and arithmetic on 0-d arrays return scalars, which have no
     in-place operators; ``.data`` and ``.grad`` are always arrays."""
     return np.asarray(value) if isinstance(value, np.generic) else value
+
+
+def wrap(array: Any) -> Any:
+    """A Tensor (never a subclass such as Parameter) around ``array``, outside any graph."""
+    return _Tensor._make(array)
 
 
 def array_of(value: Any) -> Any:
@@ -101,6 +132,10 @@ class Function:
     inputs: tuple[Any, ...] = ()
     saved: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
+    versions: tuple[int, ...] = ()
+    """Each input's version when forward saved arrays: backward refuses to run if one was changed in place."""
+    out_version = 0
+    """The output's version when this function made it (0, or later when an in-place op rebinds a tensor)."""
 
     def __call__(self, *inputs: Any) -> Any:
         arrays = [x.data if isinstance(x, _Tensor) else x for x in inputs]
@@ -110,6 +145,8 @@ class Function:
                 self.needs_input_grad = needs
                 y = self.forward(*arrays)
                 self.inputs = inputs
+                if self.saved:
+                    self.versions = tuple(x._version if isinstance(x, _Tensor) else 0 for x in inputs)
                 return _Tensor._make(y, True, self)
         self.needs_input_grad = (False,) * len(inputs)
         return _Tensor._make(self.forward(*arrays))
@@ -117,6 +154,15 @@ class Function:
     def name(self) -> str:
         """PyTorch's name for this node, as ``grad_fn`` shows it: ``MulBackward0`` for ``Mul``."""
         return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Per input, ``(node, 0)``: the function that made it, an ``AccumulateGrad`` for a leaf that requires
+        grad, or None for a constant (PyTorch's graph walk from ``grad_fn``)."""
+        return tuple((_node_of(x), 0) for x in self.inputs or ())
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved = arrays
@@ -131,6 +177,40 @@ class Function:
         """Drop the saved arrays and inputs once backward has used them (frees activation memory)."""
         self.saved = ()
         self.inputs = None  # type: ignore[assignment]
+
+
+class AccumulateGrad:
+    """The graph node of a leaf that requires grad: backward adds into ``variable.grad`` there."""
+
+    def __init__(self, variable: Any):
+        self.variable = variable
+        self.next_functions: tuple[Any, ...] = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def _node_of(x: Any) -> Any:
+    if not isinstance(x, _Tensor) or not x.requires_grad:
+        return None
+    return x.creator if x.creator is not None else AccumulateGrad(x)
+
+
+def _check_unchanged(fn: Function, output: Any) -> None:
+    """Refuse to differentiate through arrays that an in-place op changed after ``fn`` saved them."""
+    changed = [(x, v) for x, v in zip(fn.inputs, fn.versions) if isinstance(x, _Tensor) and x._version != v]
+    if output is not None and output._version != fn.out_version:
+        changed.append((output, fn.out_version))
+    if changed:
+        x, v = changed[0]
+        raise RuntimeError(
+            f"one of the tensors that {fn.name()} saved for backward (shape {tuple(x.shape)}) was changed by an "
+            f"in-place operation: it is at version {x._version}, backward needs version {v}. Change a copy "
+            "(t.clone()) instead, or make the in-place change after backward."
+        )
 
 
 def _accumulate_leaf(tensor: Any, grad: Any, handed_out: set[int]) -> None:
@@ -188,17 +268,21 @@ def _topological_order(root: Function) -> list[Function]:
     return order
 
 
-def _run_backward(output: Any, grad: Any, retain_graph: bool, handed_out: set[int]) -> None:
+def _run_backward(output: Any, grad: Any, retain_graph: bool, deliver: Any) -> None:
+    """Send ``grad`` back from ``output`` through its graph, calling ``deliver(tensor, g)`` for each gradient
+    ``g`` that reaches a tensor (once per path: the receiver adds them up)."""
     # Each function has one output, so gradients waiting to flow are keyed by the function that made them.
     pending: dict[int, Any] = {id(output.creator): grad}
-    if output._retain_grad:
-        _accumulate_leaf(output, grad, handed_out)
+    made_by = {id(output.creator): output}  # the tensor each function made, to check it was not changed in place
+    deliver(output, grad)
     for fn in _topological_order(output.creator):  # type: ignore[arg-type]
         gy = pending.pop(id(fn), None)
         if gy is None:  # nothing flowed into this branch (e.g. it only feeds a non-differentiable output)
             if not retain_graph:
                 fn.release()
             continue
+        if fn.saved:
+            _check_unchanged(fn, made_by.get(id(fn)))
         grads = fn.backward(gy)
         if not isinstance(grads, tuple):
             grads = (grads,)
@@ -210,15 +294,36 @@ def _run_backward(output: Any, grad: Any, retain_graph: bool, handed_out: set[in
                     f"{type(fn).__name__}.backward returned a gradient of shape {g.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
-            if x.creator is None:
-                _accumulate_leaf(x, g, handed_out)
-                continue
-            if x._retain_grad:
-                _accumulate_leaf(x, g, handed_out)
-            key = id(x.creator)
-            pending[key] = g if key not in pending else pending[key] + g
+            deliver(x, g)
+            if x.creator is not None:
+                key = id(x.creator)
+                made_by[key] = x
+                pending[key] = g if key not in pending else pending[key] + g
         if not retain_graph:
             fn.release()
+
+
+def _gradient_for(tensor: Any, gradient: Any) -> Any:
+    """The array to start backward from: ones for a one-element output, else the caller's, checked."""
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(
+                f"backward() without a gradient needs a one-element output; this one has shape {tensor.shape}. "
+                "Reduce it first (loss.sum() or loss.mean()) or pass gradient= of the same shape."
+            )
+        return backend.get_array_module(tensor.data).ones_like(tensor.data)
+    gradient = gradient.data if isinstance(gradient, _Tensor) else backend.as_array(gradient, dtype=tensor.dtype)
+    if gradient.shape != tensor.shape:
+        raise ValueError(f"backward(): gradient has shape {gradient.shape}, expected the tensor's shape {tensor.shape}")
+    return gradient
+
+
+def _check_requires_grad(tensor: Any) -> None:
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward() called on a tensor that does not require grad: no input of the computation had "
+            "requires_grad=True, or it was computed under no_grad()."
+        )
 
 
 def backward(tensor: Any, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -229,27 +334,55 @@ def backward(tensor: Any, gradient: Any = None, retain_graph: bool = False) -> N
         gradient: d(loss)/d(tensor), of tensor's shape; may be omitted when ``tensor`` holds one element.
         retain_graph: keep the graph's saved arrays so ``backward`` can run through it again.
     """
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward() called on a tensor that does not require grad: no input of the computation had "
-            "requires_grad=True, or it was computed under no_grad()."
-        )
-    if gradient is None:
-        if tensor.data.size != 1:
-            raise RuntimeError(
-                f"backward() without a gradient needs a one-element output; this one has shape {tensor.shape}. "
-                "Reduce it first (loss.sum() or loss.mean()) or pass gradient= of the same shape."
-            )
-        gradient = backend.get_array_module(tensor.data).ones_like(tensor.data)
-        handed_out: set[int] = set()
-    else:
-        gradient = gradient.data if isinstance(gradient, _Tensor) else backend.as_array(gradient, dtype=tensor.dtype)
-        if gradient.shape != tensor.shape:
-            raise ValueError(
-                f"backward(): gradient has shape {gradient.shape}, expected the tensor's shape {tensor.shape}"
-            )
-        handed_out = {id(gradient)}  # the caller's array: no leaf may keep it as its own .grad
+    _check_requires_grad(tensor)
+    given = gradient is not None
+    gradient = _gradient_for(tensor, gradient)
+    handed_out: set[int] = {id(gradient)} if given else set()  # the caller's array: no leaf may keep it as .grad
+
+    def deliver(x: Any, g: Any) -> None:
+        if x.creator is None or x._retain_grad:  # leaves, and tensors that asked with retain_grad()
+            _accumulate_leaf(x, g, handed_out)
+
     if tensor.creator is None:
-        _accumulate_leaf(tensor, gradient, handed_out)
+        deliver(tensor, gradient)
         return
-    _run_backward(tensor, gradient, retain_graph, handed_out)
+    _run_backward(tensor, gradient, retain_graph, deliver)
+
+
+def grad(
+    outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool = False, allow_unused: bool = False
+) -> tuple[Any, ...]:
+    """d(outputs)/d(each input), returned as Tensors instead of accumulated into ``.grad`` (no ``.grad`` changes).
+
+    Args:
+        outputs: a tensor or a sequence of tensors (their gradients add up).
+        inputs: a tensor or a sequence of tensors that ``outputs`` depend on (leaves or not).
+        grad_outputs: d(loss)/d(each output); may be omitted for one-element outputs.
+        retain_graph: keep the graph for another backward.
+        allow_unused: give None for an input that ``outputs`` do not depend on, instead of raising.
+    """
+    outputs = [outputs] if isinstance(outputs, _Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, _Tensor) else list(inputs)
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else list(grad_outputs)
+    wanted = {id(x): i for i, x in enumerate(inputs)}
+    found: list[Any] = [None] * len(inputs)
+
+    def deliver(x: Any, g: Any) -> None:
+        i = wanted.get(id(x))
+        if i is not None:
+            found[i] = g if found[i] is None else found[i] + g
+
+    for out, g in zip(outputs, grad_outputs):
+        _check_requires_grad(out)
+        g = _gradient_for(out, g)
+        if out.creator is None:
+            deliver(out, g)
+        else:
+            _run_backward(out, g, retain_graph, deliver)
+    for i, g in enumerate(found):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {i} (shape {tuple(inputs[i].shape)}) was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+    return tuple(None if g is None else _Tensor._make(_no_scalar(g)) for g in found)

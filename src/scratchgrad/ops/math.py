@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import parallel
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, get_default_dtype
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -33,12 +33,20 @@ def _shape(x: Any) -> tuple[int, ...]:
     return np.shape(x)
 
 
+def _weak_float(y: Any, a: Any, b: Any) -> Any:
+    """PyTorch's promotion where NumPy's differs: float64 that comes only from Python floats or from dividing
+    integers (no float64 operand) becomes the default dtype, as ``tensor([1, 2]) / 2`` is float32 in PyTorch."""
+    if y.dtype == np.float64 and getattr(a, "dtype", None) != np.float64 and getattr(b, "dtype", None) != np.float64:
+        return y.astype(get_default_dtype())
+    return y
+
+
 class Add(Function):
     """y = a + b; dy/da = dy/db = 1."""
 
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
-        return a + b
+        return _weak_float(a + b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
@@ -54,7 +62,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
-        return a - b
+        return _weak_float(a - b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
@@ -70,7 +78,7 @@ class Mul(Function):
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return a * b
+        return _weak_float(a * b, a, b)
 
     def backward(self, gy):
         a, b = self.saved
@@ -87,7 +95,7 @@ class Div(Function):
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return a / b
+        return _weak_float(a / b, a, b)
 
     def backward(self, gy):
         a, b = self.saved
@@ -117,7 +125,7 @@ class Pow(Function):
     """y = x ** c; dy/dx = c * x ** (c - 1), dy/dc = y * log(x)."""
 
     def forward(self, x, c):
-        y = x**c
+        y = _weak_float(x**c, x, c)
         self.save_for_backward(x, c, y)
         return y
 
@@ -280,14 +288,26 @@ def cast(x: Any, dtype: Any) -> Tensor:
 
 
 # ---- reductions -------------------------------------------------------------------------------------------
-def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+class DimError(IndexError, ValueError):
+    """A dim outside [-ndim, ndim - 1]: an IndexError as in PyTorch, a ValueError as NumPy's callers expect."""
+
+
+def check_dim(dim: int, ndim: int, new: bool = False) -> int:
+    """``dim`` made non-negative; a 0-d tensor takes dims -1 and 0, as in PyTorch. ``new``: a dim to insert
+    (unsqueeze), which may also be ndim."""
+    top = ndim + 1 if new else builtins.max(ndim, 1)
+    if not -top <= dim < top:
+        raise DimError(
+            f"dim {dim} is out of range for a tensor with ndim={ndim}; expected a dim in [{-top}, {top - 1}]"
+        )
+    return dim % top
+
+
+def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} axes")
-    return tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
+    return tuple(sorted(check_dim(a, ndim) for a in axes))
 
 
 def _expand_reduced(gy: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
@@ -307,7 +327,7 @@ class Sum(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.axes = _normalize_axis(self.axis, x.ndim)
+        self.axes = normalize_axis(self.axis, x.ndim)
         self.in_shape = x.shape
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
@@ -343,7 +363,7 @@ class Max(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.axes = _normalize_axis(self.axis, x.ndim)
+        self.axes = normalize_axis(self.axis, x.ndim)
         y = getattr(x, self.reduce)(axis=self.axes, keepdims=True)
         self.save_for_backward(x, y)
         return y if self.keepdims else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])

@@ -6,21 +6,22 @@ came from (summing where an index or a broadcast used an element more than once)
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from ..autograd import Function, array_of
 from ..backend import get_array_module
-from .math import unbroadcast
+from .math import check_dim, unbroadcast
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
 
 class Reshape(Function):
-    def __init__(self, shape: Sequence[int]):
-        self.shape = tuple(shape)
+    def __init__(self, shape: Sequence[int], op: str = "reshape"):
+        self.shape, self.op = tuple(shape), op
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -31,7 +32,7 @@ class Reshape(Function):
             return x.reshape(self.shape)
         except ValueError:
             raise ValueError(
-                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {self.shape}"
+                f"{self.op}: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {self.shape}"
             ) from None
 
     def backward(self, gy):
@@ -43,14 +44,19 @@ class Reshape(Function):
         return out
 
 
-def reshape(x: Any, shape: Sequence[int]) -> Tensor:
-    return Reshape(shape)(x)
+def reshape(x: Any, shape: Sequence[int], op: str = "reshape") -> Tensor:
+    """``x`` with a new shape of as many elements (one entry may be -1); ``op`` names the caller in errors."""
+    return Reshape(shape, op)(x)
 
 
-def flatten(x: Any, start_dim: int = 0) -> Tensor:
-    """Merge every axis from ``start_dim`` on into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
-    shape = x.shape
-    return reshape(x, tuple(shape[:start_dim]) + (-1,))
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
+    shape = tuple(x.shape)
+    if not shape:
+        return reshape(x, (1,), "flatten")
+    start, end = check_dim(start_dim, len(shape)), check_dim(end_dim, len(shape))
+    # The merged size written out, not -1: a batch of zero samples has no size for -1 to infer.
+    return reshape(x, shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :], "flatten")
 
 
 class Transpose(Function):
@@ -163,3 +169,31 @@ class BroadcastTo(Function):
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     return BroadcastTo(shape)(x)
+
+
+class SetItem(Function):
+    """A copy of x with x[index] = v; the gradient of x is gy with the written places zeroed, v's is gy[index]."""
+
+    def __init__(self, index: Any):
+        self.index = tuple(array_of(i) for i in index) if isinstance(index, tuple) else array_of(index)
+
+    def forward(self, x, v):
+        self.v_shape = get_array_module(x).shape(v)
+        y = x.copy()
+        y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        nx, nv = self.needs_input_grad
+        gx = gv = None
+        if nx:
+            gx = gy.copy()
+            gx[self.index] = 0
+        if nv:
+            gv = unbroadcast(gy[self.index], self.v_shape)
+        return gx, gv
+
+
+def setitem(x: Any, index: Any, value: Any) -> Tensor:
+    """``x`` with ``x[index] = value``, as a new tensor (the in-place form rebinds the tensor to it)."""
+    return SetItem(index)(x, value)

@@ -1,8 +1,9 @@
 """The Tensor: an array that remembers how it was computed, so gradients can flow back through it.
 
 Its surface is split by idea: ``core`` (state, construction, backward), ``arithmetic`` (operators, element-wise),
-``reduce`` (reductions), ``movement`` (shapes, indexing) and ``convert`` (dtypes, NumPy, Python values), combined
-here as mixins. Every method is one call into ``ops/``; no op is implemented twice.
+``reduce`` (reductions), ``movement`` (shapes, indexing), ``convert`` (dtypes, NumPy, Python values) and
+``inplace`` (``add_``, ...), combined here as mixins.
+Every method is one call into ``ops/``; no op is implemented twice.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from .. import autograd
 from .arithmetic import ArithmeticMixin
 from .convert import ConvertMixin
 from .core import TensorCore
+from .inplace import InPlaceMixin
 from .movement import MovementMixin
 from .reduce import ReduceMixin
 
 
-class Tensor(TensorCore, ArithmeticMixin, ReduceMixin, MovementMixin, ConvertMixin):
+class Tensor(TensorCore, ArithmeticMixin, ReduceMixin, MovementMixin, ConvertMixin, InPlaceMixin):
     """An array that remembers how it was computed, so gradients can flow back through it.
 
     Args:

@@ -8,22 +8,34 @@ import numpy as np
 
 from .. import backend
 from ..ops import math as _math
+from ..ops import pointwise as _pw
+from . import dtypes
+from .device import check_device
 
 if TYPE_CHECKING:
     from . import Tensor
 
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}  # fmt: skip
+
 
 class ConvertMixin:
-    """numpy, item, tolist, ``np.asarray(t)``, astype, float, double."""
+    """numpy, item, tolist, ``np.asarray(t)``, int()/float()/bool(), clone and the dtype casts."""
 
     __slots__ = ()
     data: Any
+    requires_grad: bool
 
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (shared, not copied, on the NumPy backend)."""
+        """The data as a NumPy array, sharing memory. Refused on a tensor that requires grad, as in PyTorch."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return backend.to_numpy(self.data)
 
     def item(self) -> Any:
+        """The one element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): a tensor with {self.data.size} elements cannot be converted to a Python number")
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -33,11 +45,62 @@ class ConvertMixin:
         array = backend.to_numpy(self.data)
         return array if dtype is None else array.astype(dtype)
 
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index; this one has dtype {self.data.dtype}")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+            )
+        return bool(self.data.item())
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow back through it."""
+        return _pw.clone(self)
+
     def astype(self, dtype: Any) -> Tensor:
-        return _math.cast(self, dtype)
+        return _math.cast(self, dtypes.to_numpy_dtype(dtype))
+
+    def type(self, dtype: Any = None) -> Any:
+        """With a dtype: this tensor cast to it. Without: the type's name (``'scratchgrad.FloatTensor'``)."""
+        if dtype is None:
+            return f"scratchgrad.{_TYPE_NAMES.get(self.data.dtype.name, self.data.dtype.name)}Tensor"
+        return _math.cast(self, dtypes.to_numpy_dtype(dtype))
 
     def float(self) -> Tensor:
         return _math.cast(self, np.float32)
 
     def double(self) -> Tensor:
         return _math.cast(self, np.float64)
+
+    def half(self) -> Tensor:
+        return _math.cast(self, np.float16)
+
+    def long(self) -> Tensor:
+        return _math.cast(self, np.int64)
+
+    def int(self) -> Tensor:
+        return _math.cast(self, np.int32)
+
+    def bool(self) -> Tensor:
+        return _math.cast(self, np.bool_)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to(tensor)`` (its dtype) or ``to("cpu")``: a cast when the dtype changes, else self."""
+        target = kwargs.get("dtype", kwargs.get("device", args[0] if args else None))
+        if hasattr(target, "data") and hasattr(target, "creator"):  # another tensor: take its dtype
+            target = target.dtype
+        if target is None or isinstance(target, str) and not dtypes.is_dtype_name(target):
+            check_device(target)
+            return self  # type: ignore[return-value]
+        wanted = dtypes.to_numpy_dtype(target)
+        return self if wanted == self.data.dtype else _math.cast(self, wanted)  # type: ignore[return-value]

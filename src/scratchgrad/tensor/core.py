@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import autograd, backend
 from ..autograd import _no_scalar
+from ..ops.math import check_dim
 from . import dtypes
 from .printing import tensor_repr
 
@@ -18,6 +19,29 @@ def sizes(shape: tuple[Any, ...]) -> Any:
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as PyTorch's ``Size([2, 3])``.
+
+    Inside an f-string it reads as the plain tuple ``(2, 3)``, so error messages name shapes as they always have.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"scratchgrad.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return format(tuple.__repr__(self), spec)
+
+    def numel(self) -> int:
+        count = 1
+        for n in self:
+            count *= n
+        return count
+
+
 def _is_python_data(value: Any) -> bool:
     return isinstance(value, (int, float, bool, list, tuple))
 
@@ -25,7 +49,7 @@ def _is_python_data(value: Any) -> bool:
 class TensorCore:
     """The slots every Tensor has and the methods that read them; the mixins beside it add the named ops."""
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "name", "_retain_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "creator", "name", "_retain_grad", "_version", "__weakref__")
     # Make ndarray <op> Tensor call our reflected operator instead of NumPy broadcasting over the Tensor.
     __array_ufunc__ = None
 
@@ -48,6 +72,7 @@ class TensorCore:
         self.creator: autograd.Function | None = None
         self.name = name
         self._retain_grad = False
+        self._version = 0
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False, creator: autograd.Function | None = None) -> Tensor:
@@ -59,11 +84,28 @@ class TensorCore:
         t.creator = creator
         t.name = None
         t._retain_grad = False
+        t._version = 0
         return t  # type: ignore[return-value]
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (a ``Size``), or the length of one dim."""
+        return Size(self.data.shape) if dim is None else self.data.shape[check_dim(dim, self.data.ndim)]
+
+    def dim(self) -> int:
+        """The number of dims (the rank)."""
+        return self.data.ndim
+
+    @property
+    def grad_fn(self) -> autograd.Function | None:
+        """The function that made this tensor (None for a leaf); ``grad_fn.name()``, ``grad_fn.next_functions``."""
+        return self.creator
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
 
     @property
     def dtype(self) -> dtypes.dtype:
@@ -87,7 +129,7 @@ class TensorCore:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no creator, no gradient)."""
-        return self._make(self.data)
+        return autograd.wrap(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":

@@ -14,17 +14,12 @@ import numpy as np
 from .. import backend
 from . import Tensor
 from .core import sizes
+from .device import check_device
 from .dtypes import to_numpy_dtype
 
 
-def _check_device(device: Any) -> None:
-    """Tensors live on the CPU; any other device is refused by name."""
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"unknown or unavailable device {str(device)!r}; expected 'cpu'")
-
-
 def _made(array: Any, device: Any, requires_grad: bool) -> Tensor:
-    _check_device(device)
+    check_device(device)
     return Tensor(array, requires_grad=requires_grad)
 
 

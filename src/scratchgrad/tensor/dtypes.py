@@ -76,6 +76,11 @@ def of_numpy(numpy_dtype: np.dtype) -> dtype:
     return found
 
 
+def is_dtype_name(name: str) -> bool:
+    """Whether ``name`` names a dtype (``"float32"``, ``"long"``, ``"torch.int64"``)."""
+    return name.removeprefix("scratchgrad.").removeprefix("torch.") in _BY_NAME
+
+
 def to_numpy_dtype(value: Any) -> np.dtype | None:
     """The NumPy dtype for a ``dtype`` object, a name (``"float32"``, ``"long"``), a NumPy or Python type.
 
@@ -84,7 +89,7 @@ def to_numpy_dtype(value: Any) -> np.dtype | None:
     if value is None or isinstance(value, dtype):
         return None if value is None else value.dtype
     if isinstance(value, str):
-        if value.removeprefix("scratchgrad.").removeprefix("torch.") not in _BY_NAME:
+        if not is_dtype_name(value):
             raise TypeError(f"unknown dtype {value!r}; expected one of {', '.join(sorted(_BY_NAME))}")
         return _BY_NAME[value.removeprefix("scratchgrad.").removeprefix("torch.")].dtype
     return np.dtype(value)
