@@ -97,7 +97,7 @@ CASES = {
     "unsqueeze": (lambda L, a: (a.unsqueeze(0), a.unsqueeze(-1), L.unsqueeze(a, 1)), [((2, 3), F)]),
     "permute": (lambda L, a: (a.permute(2, 0, 1), L.permute(a, (1, 2, 0))), [((2, 3, 4), F)]),
     "transpose": (lambda L, a: (a.transpose(0, 2), L.transpose(a, -1, 1), a.transpose(0, 1)), [((2, 3, 4), F)]),
-    "t_and_T": (lambda L, a: (a.t(), a.T, L.t(a)), [((2, 3), F)]),
+    "t_and_T": (lambda L, a: (a.t(), a.T, L.t(a), a.transpose(0, 1), a.transpose(-1, 0)), [((2, 3), F)]),
     "expand": (lambda L, a: (a.expand(3, -1, 4), a.expand_as(L.zeros(2, 3, 4, dtype=a.dtype))), [((3, 1), F)]),
     "repeat": (lambda L, a: (a.repeat(2, 1), a.repeat(2, 1, 3)), [((2, 3), F)]),
     "contiguous": (lambda L, a: a.t().contiguous() * 1, [((2, 3), F)]),

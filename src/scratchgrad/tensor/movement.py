@@ -63,9 +63,10 @@ class MovementMixin:
         return _shape.transpose(self, [check_dim(d, self.data.ndim) for d in dims])
 
     def transpose(self, *dims: Any) -> Tensor:
-        """``transpose(d0, d1)`` swaps two dims (PyTorch); a full permutation is taken too (NumPy)."""
+        """``transpose(d0, d1)`` swaps two dims (PyTorch); a full permutation of 3 or more dims is taken too
+        (NumPy), and no argument reverses them all."""
         dims, ndim = tuple(sizes(dims)), self.data.ndim
-        if len(dims) != 2 or ndim == 2:
+        if len(dims) != 2:
             return _shape.transpose(self, dims or None)
         order = list(range(ndim))
         a, b = check_dim(dims[0], ndim), check_dim(dims[1], ndim)
