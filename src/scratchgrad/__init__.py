@@ -8,10 +8,12 @@
 
 from . import (
     autograd,  # noqa: F401  (torch.autograd.grad)
+    cuda,  # noqa: F401  (torch.cuda.is_available)
     optim,  # noqa: F401  (a subpackage, reached as sg.optim)
 )
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import manual_seed
+from .device import device
 from .tensor import Tensor
 from .tensor.core import Size
 from .tensor.creation import (
@@ -69,5 +71,5 @@ __all__ = [
     "int", "int8", "int16", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "long", "manual_seed",
     "no_grad", "normal", "numel", "ones", "ones_like", "rand", "randint", "randn", "randperm", "set_default_dtype",
     "set_printoptions", "short", "tensor", "uint8", "zeros", "zeros_like", "__version__", "Size", "autograd",
-    "inference_mode", "set_grad_enabled", *_functions,
+    "inference_mode", "set_grad_enabled", "cuda", "device", *_functions,
 ]  # fmt: skip

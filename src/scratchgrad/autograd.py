@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .device import check_same
 
 _grad_enabled = True
 _Tensor: Any = None
@@ -139,6 +140,8 @@ class Function:
 
     def __call__(self, *inputs: Any) -> Any:
         arrays = [x.data if isinstance(x, _Tensor) else x for x in inputs]
+        if backend._cupy is not None and len(arrays) > 1:  # arrays may live on different devices only then
+            check_same(self.name(), arrays)
         if _grad_enabled:
             needs = tuple(isinstance(x, _Tensor) and x.requires_grad for x in inputs)
             if any(needs):

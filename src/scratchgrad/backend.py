@@ -21,19 +21,33 @@ xp: ModuleType = np
 
 _default_dtype = np.dtype(np.float32)
 _rng: Any = np.random.default_rng()
+_cupy: Any = None
+"""CuPy once something asked for it (a CUDA tensor, or ``use("cupy")``); None until then, so that CPU-only runs
+decide every array's module with one comparison."""
+
+CUPY_MISSING = "CUDA tensors need CuPy, which is not installed: pip install cupy-cuda12x (the build for your CUDA)"
+
+
+def load_cupy() -> ModuleType:
+    """CuPy, imported on first use; a RuntimeError that says what to install when it is missing."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as exc:  # the message says what to install, not just that the import failed
+            raise RuntimeError(CUPY_MISSING) from exc
+        _cupy = cupy
+    return _cupy
 
 
 def use(name: str) -> ModuleType:
-    """Switch the backend: ``use("numpy")`` or ``use("cupy")``. Returns the array module now in use."""
+    """Choose the default device's arrays: ``use("numpy")`` (the CPU) or ``use("cupy")`` (the GPU). Returns the
+    array module that new parameters and tensors are made with."""
     global xp, _rng
     if name == "numpy":
         xp = np
     elif name == "cupy":
-        try:
-            import cupy
-        except ImportError as exc:  # the message says what to install, not just that the import failed
-            raise RuntimeError("backend 'cupy' needs CuPy: pip install cupy-cuda12x (or your CUDA's build)") from exc
-        xp = cupy
+        xp = load_cupy()
     else:
         raise ValueError(f"backend must be 'numpy' or 'cupy'; received {name!r}")
     _rng = xp.random.default_rng()
@@ -41,12 +55,10 @@ def use(name: str) -> ModuleType:
 
 
 def get_array_module(*arrays: Any) -> ModuleType:
-    """numpy or cupy, whichever the arrays live in (numpy for plain Python values)."""
-    if xp is not np:
-        import cupy
-
-        return cupy.get_array_module(*arrays)
-    return np
+    """numpy or cupy, whichever the arrays live in (numpy for plain Python values): decided per array."""
+    if _cupy is None:
+        return np
+    return _cupy.get_array_module(*arrays)
 
 
 def as_array(value: Any, dtype: Any = None) -> Any:

@@ -15,6 +15,8 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
+from ..device import move
+from ..tensor.convert import to_arguments
 
 
 class Parameter(Tensor):
@@ -231,17 +233,24 @@ class Module:
                     targets[prefix + name] = (module, name, tuple(buf.shape), "buffer")
         return targets
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to ``dtype`` (e.g. float64 for gradient checking)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move parameters and buffers to a device and/or cast the floating ones to a dtype, in place:
+        ``to("cuda")``, ``to(sg.float64)``, ``to("cpu", sg.float32)``. Build the optimizer afterwards (as in
+        PyTorch): it keeps its state beside the parameters it was given."""
+        where, dtype = to_arguments(args, kwargs)
+
+        def convert(array: Any) -> Any:
+            array = array if where is None else move(array, where)
+            return array.astype(dtype) if dtype is not None and array.dtype.kind == "f" else array
+
         for module in self.modules():
             for param in module._parameters.values():
-                if param is not None and param.data.dtype.kind == "f":
-                    param.data = param.data.astype(dtype)
-                    param.grad = None
+                if param is not None:
+                    param.data = convert(param.data)
+                    param.grad = None if param.grad is None or dtype is not None else convert(param.grad)
             for name, buf in module._buffers.items():
-                if buf is not None and buf.dtype.kind == "f":
-                    module._buffers[name] = buf.astype(dtype)
+                if buf is not None:
+                    module._buffers[name] = convert(buf)
         return self
 
     def float(self) -> Module:
@@ -249,6 +258,13 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, index: int | None = None) -> Module:
+        """Parameters and buffers on a GPU (needs CuPy and a GPU)."""
+        return self.to("cuda" if index is None else f"cuda:{index}")
 
     # ---- display ---------------------------------------------------------------------------------------
     def extra_repr(self) -> str:

@@ -282,6 +282,9 @@ class Cast(Function):
     def backward(self, gy):
         return gy.astype(self.in_dtype, copy=False)
 
+    def name(self) -> str:
+        return "ToCopyBackward0"
+
 
 def cast(x: Any, dtype: Any) -> Tensor:
     return Cast(dtype)(x)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..device import move, of_array
 from .math import unbroadcast
 
 if TYPE_CHECKING:
@@ -107,3 +108,24 @@ class Clone(Function):
 
 def clone(x: Any) -> Tensor:
     return Clone()(x)
+
+
+class ToDevice(Function):
+    """A copy on another device; the gradient is copied back to the input's device."""
+
+    def __init__(self, to: Any):
+        self.to = to
+
+    def forward(self, x):
+        self.source = of_array(x)
+        return move(x, self.to)
+
+    def backward(self, gy):
+        return move(gy, self.source)
+
+    def name(self) -> str:
+        return "ToCopyBackward0"
+
+
+def to_device(x: Any, to: Any) -> Tensor:
+    return ToDevice(to)(x)

@@ -7,16 +7,31 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import backend
+from ..device import check, device, of_array
 from ..ops import math as _math
 from ..ops import pointwise as _pw
 from . import dtypes
-from .device import check_device
+from .core import TensorCore
 
 if TYPE_CHECKING:
     from . import Tensor
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}  # fmt: skip
+
+
+def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[device | None, np.dtype | None]:
+    """(device, NumPy dtype) from PyTorch's ways of calling ``to``: a device, a dtype, both, or a tensor (its
+    device and dtype), positionally or as ``device=``/``dtype=``; None for what was not given."""
+    dtype, where = kwargs.get("dtype"), kwargs.get("device")
+    for arg in args:
+        if isinstance(arg, TensorCore):
+            dtype, where = arg.dtype, arg.device
+        elif isinstance(arg, (dtypes.dtype, np.dtype, type)) or isinstance(arg, str) and dtypes.is_dtype_name(arg):
+            dtype = arg
+        else:
+            where = arg
+    return (None if where is None else check(where)), dtypes.to_numpy_dtype(dtype)
 
 
 class ConvertMixin:
@@ -95,12 +110,18 @@ class ConvertMixin:
         return _math.cast(self, np.bool_)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to(tensor)`` (its dtype) or ``to("cpu")``: a cast when the dtype changes, else self."""
-        target = kwargs.get("dtype", kwargs.get("device", args[0] if args else None))
-        if hasattr(target, "data") and hasattr(target, "creator"):  # another tensor: take its dtype
-            target = target.dtype
-        if target is None or isinstance(target, str) and not dtypes.is_dtype_name(target):
-            check_device(target)
-            return self  # type: ignore[return-value]
-        wanted = dtypes.to_numpy_dtype(target)
-        return self if wanted == self.data.dtype else _math.cast(self, wanted)  # type: ignore[return-value]
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other)`` (its device and dtype): a copy
+        where something changes (gradients flow back through it), else the tensor itself."""
+        where, wanted = to_arguments(args, kwargs)
+        out = self
+        if where is not None and of_array(self.data) != where:
+            out = _pw.to_device(out, where)
+        return out if wanted is None or wanted == out.data.dtype else _math.cast(out, wanted)  # type: ignore
+
+    def cpu(self) -> Tensor:
+        """This tensor on the CPU (itself when it is there)."""
+        return self.to("cpu")
+
+    def cuda(self, index: Any = None) -> Tensor:
+        """This tensor on a GPU (``index``: its number or ``"cuda:N"``, default 0); needs CuPy and a GPU."""
+        return self.to("cuda" if index is None else device("cuda", int(str(index).rpartition(":")[2])))

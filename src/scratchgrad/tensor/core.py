@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import autograd, backend
 from ..autograd import _no_scalar
+from ..device import device, of_array
 from ..ops.math import check_dim
 from . import dtypes
 from .printing import tensor_repr
@@ -98,6 +99,11 @@ class TensorCore:
     def dim(self) -> int:
         """The number of dims (the rank)."""
         return self.data.ndim
+
+    @property
+    def device(self) -> device:
+        """Where the data lives: ``device(type='cpu')`` for a NumPy array, ``cuda:N`` for a CuPy one."""
+        return of_array(self.data)
 
     @property
     def grad_fn(self) -> autograd.Function | None:

@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..device import check, move
 from . import Tensor
 from .core import sizes
-from .device import check_device
 from .dtypes import to_numpy_dtype
 
 
 def _made(array: Any, device: Any, requires_grad: bool) -> Tensor:
-    check_device(device)
-    return Tensor(array, requires_grad=requires_grad)
+    """A new tensor around ``array``, moved to ``device`` (the default device when None)."""
+    return Tensor(move(array, check(device)), requires_grad=requires_grad)
 
 
 def _float(dtype: Any) -> np.dtype:
@@ -95,22 +95,22 @@ def _like(t: Tensor, dtype: Any) -> dict[str, Any]:
 
 def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of ``t``'s shape and dtype."""
-    return _made(backend.xp.zeros(t.shape, **_like(t, dtype)), device, requires_grad)
+    return _made(backend.xp.zeros(t.shape, **_like(t, dtype)), device or t.device, requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of ``t``'s shape and dtype."""
-    return _made(backend.xp.ones(t.shape, **_like(t, dtype)), device, requires_grad)
+    return _made(backend.xp.ones(t.shape, **_like(t, dtype)), device or t.device, requires_grad)
 
 
 def empty_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of ``t``'s shape and dtype."""
-    return _made(backend.xp.empty(t.shape, **_like(t, dtype)), device, requires_grad)
+    return _made(backend.xp.empty(t.shape, **_like(t, dtype)), device or t.device, requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` in ``t``'s shape and dtype."""
-    return _made(backend.xp.full(t.shape, fill_value, **_like(t, dtype)), device, requires_grad)
+    return _made(backend.xp.full(t.shape, fill_value, **_like(t, dtype)), device or t.device, requires_grad)
 
 
 def arange(

@@ -115,7 +115,7 @@ def tensor_repr(t: Any, prefix: str = "tensor(") -> str:
     array = backend.to_numpy(t.data)
     indent = len(prefix)
     implied = array.dtype in (backend.get_default_dtype(), np.int64, np.bool_)
-    suffixes = []
+    suffixes = [] if t.device.type == "cpu" else [f"device='{t.device}'"]
     if array.size == 0:
         body = "[]"
         if array.ndim != 1:
