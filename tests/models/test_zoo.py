@@ -54,6 +54,21 @@ def test_every_model_maps_a_batch_to_class_scores_and_back(name, shape):
     assert all(p.grad is not None and p.grad.shape == p.shape for p in model.parameters())
 
 
+@pytest.mark.parametrize(
+    ("class_name", "key"),
+    [("TwoLayerNet", "two_layer_net"), ("SimpleConvNet", "simple_convnet"), ("DeepConvNet", "deep_convnet"),
+     ("LeNet", "lenet"), ("AlexNet", "alexnet"), ("MLP", "mlp"), ("ResNet", "resnet20"),
+     ("deepconvnet", "deep_convnet"), ("Two-Layer-Net", "two_layer_net")],
+)
+def test_class_names_in_any_case_build_the_registered_model(class_name, key):
+    model, registered = models.get(class_name, input_shape=(3, 32, 32)), models.get(key, input_shape=(3, 32, 32))
+    assert type(model) is type(registered) and count(model) == count(registered)
+
+
+def test_resnet_by_class_name_is_the_class_default_depth():
+    assert count(models.get("ResNet", input_shape=(3, 32, 32))) == count(models.ResNet()) == 272_474
+
+
 def test_unknown_model_name_lists_the_available_ones():
     with pytest.raises(ValueError, match="unknown model 'vgg99'; available: two_layer_net"):
         models.get("vgg99")

@@ -39,12 +39,29 @@ def available() -> dict[str, str]:
     return {name: description for name, (_, description) in _REGISTRY.items()}
 
 
+_CLASS_DEPTHS = {"resnet": "resnet20"}
+"""A class name that is not a key by itself: ``ResNet()`` defaults to three blocks per stage, ResNet-20."""
+
+
+def _key(name: str) -> str:
+    """The registry key for a key or a class name in any case: "TwoLayerNet", "two-layer-net" -> "two_layer_net"."""
+    squashed = name.lower().replace("-", "").replace("_", "")
+    squashed = _CLASS_DEPTHS.get(squashed, squashed)
+    for key in _REGISTRY:
+        if key.replace("_", "") == squashed:
+            return key
+    raise ValueError(
+        f"unknown model {name!r}; available: {', '.join(_REGISTRY)} (or their class names, e.g. 'TwoLayerNet')"
+    )
+
+
 def get(name: str, input_shape: Sequence[int] = (1, 28, 28), num_classes: int = 10, **kwargs: Any) -> Module:
-    """Build a model by name for images of ``input_shape`` (C, H, W) and ``num_classes`` outputs."""
-    key = name.lower().replace("-", "_")
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown model {name!r}; available: {', '.join(_REGISTRY)}")
-    return _REGISTRY[key][0](input_shape=tuple(input_shape), num_classes=num_classes, **kwargs)
+    """Build a model by name for images of ``input_shape`` (C, H, W) and ``num_classes`` outputs.
+
+    ``name`` is a key of ``available()`` or the model's class name, in any case: ``get("simple_convnet")`` and
+    ``get("SimpleConvNet")`` build the same network; ``get("ResNet")`` is ResNet-20, the class's default depth.
+    """
+    return _REGISTRY[_key(name)][0](input_shape=tuple(input_shape), num_classes=num_classes, **kwargs)
 
 
 __all__ = ["MLP", "AlexNet", "DeepConvNet", "LeNet", "ResNet", "SimpleConvNet", "TwoLayerNet", "available", "get"]
