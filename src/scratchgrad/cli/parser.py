@@ -17,6 +17,7 @@ EXAMPLES = {
     "models": "scratchgrad models",
     "datasets": "scratchgrad datasets",
     "lab": "scratchgrad lab weight-init --out figures",
+    "export": "scratchgrad export runs/cnn --format onnx --out cnn.onnx",
     "search": "scratchgrad search --trials 100 --epochs 5 --param lr=1e-6:1e-2:log --param weight_decay=1e-8:1e-4:log",
 }
 
@@ -128,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the experiments")
     p.add_argument("--out", default=".", help="folder for the PNG (default: the current folder)")
     p.add_argument("--quick", action="store_true", help="reduced size (few iterations, few images), as the tests run")
+
+    p = _add(sub, "export", "write a trained run's model as an ONNX file (for ONNX Runtime), batch size left open")
+    p.add_argument("run", help="a run folder or its model.safetensors")
+    p.add_argument("--format", default="onnx", help="onnx (the only format)")
+    p.add_argument("--out", default=None, help="the file to write (default RUN/model.onnx)")
 
     # Search settings default to None so that --resume can tell what was given from what the file records.
     p = _add(sub, "search", "random hyperparameter search on a validation split, results streamed to a JSONL file")
