@@ -12,6 +12,9 @@ from scratchgrad import optim
 from scratchgrad.nn import Parameter
 from scratchgrad.optim import CosineAnnealingLR, StepLR
 
+# These tests step schedules alone; the order warning has its own tests in test_schedulers_vs_torch.py.
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step:UserWarning")
+
 BASE_LRS = [0.1, 0.02]  # two parameter groups, so every lr list has two entries
 SCHEDULES = [
     pytest.param(StepLR, {"step_size": 3}, id="StepLR"),
@@ -34,6 +37,7 @@ def _lr_sequence(scheduler, epochs):
     """get_last_lr() after construction and after each of ``epochs`` steps."""
     sequence = [scheduler.get_last_lr()]
     for _ in range(epochs):
+        scheduler.optimizer.step()  # no gradients, so nothing moves; steps in PyTorch's order
         scheduler.step()
         sequence.append(scheduler.get_last_lr())
     return np.array(sequence)

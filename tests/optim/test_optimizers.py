@@ -23,6 +23,7 @@ CONFIGS = [
     pytest.param(optim.RMSProp, {"momentum": 0.5, "centered": True, "weight_decay": 0.01}, id="RMSProp"),
     pytest.param(optim.Adam, {"lr": 0.01, "weight_decay": 0.01, "amsgrad": True}, id="Adam"),
     pytest.param(optim.AdamW, {"lr": 0.01, "amsgrad": True}, id="AdamW"),
+    pytest.param(optim.Adadelta, {"lr": 1.0, "weight_decay": 0.01}, id="Adadelta"),
 ]
 
 
@@ -50,6 +51,17 @@ def test_zero_grad_sets_every_grad_to_none(cls, kwargs, rng):
     _steps(optimizer, params, [_grads(rng, params)])
     optimizer.zero_grad()
     assert all(p.grad is None for p in params)
+
+
+def test_zero_grad_without_set_to_none_writes_fresh_zeros(rng):
+    params = _params(rng)
+    shared = [g.copy() for g in _grads(rng, params)]
+    for param, grad in zip(params, shared):
+        param.grad = grad
+    optim.SGD(params, lr=0.1).zero_grad(set_to_none=False)
+    for param, grad in zip(params, shared):
+        assert param.grad.shape == param.shape and not param.grad.any()
+        assert grad.any(), "zero_grad wrote into an array the gradient may share"
 
 
 @pytest.mark.parametrize(("cls", "kwargs"), CONFIGS)
@@ -261,6 +273,8 @@ BAD = [
     (optim.Adam, {"betas": (0.9, -0.1)}, "betas[1]", -0.1),
     (optim.Adam, {"eps": -1e-8}, "eps", -1e-8),
     (optim.AdamW, {"weight_decay": -0.01}, "weight_decay", -0.01),
+    (optim.Adadelta, {"rho": 1.5}, "rho", 1.5),
+    (optim.Adadelta, {"eps": -1e-6}, "eps", -1e-6),
 ]
 
 
@@ -329,7 +343,7 @@ def test_minimises_the_notes_function_from_minus_7_2(cls, kwargs):
 # ---- names -------------------------------------------------------------------------------------------------
 def test_every_name_is_exported_and_aliases_are_the_same_class():
     for name in ["SGD", "Momentum", "Nesterov", "AdaGrad", "Adagrad", "RMSProp", "RMSprop", "Adam", "AdamW",
-                 "Optimizer", "lr_scheduler", "StepLR", "CosineAnnealingLR", "get"]:
+                 "Adadelta", "Optimizer", "lr_scheduler", "StepLR", "CosineAnnealingLR", "get"]:
         assert hasattr(sg.optim, name), name
     assert optim.AdaGrad is optim.Adagrad and optim.RMSProp is optim.RMSprop
 
@@ -337,7 +351,7 @@ def test_every_name_is_exported_and_aliases_are_the_same_class():
 @pytest.mark.parametrize(
     ("name", "cls"),
     [("sgd", optim.SGD), ("Momentum", optim.Momentum), ("NESTEROV", optim.Nesterov), ("adagrad", optim.AdaGrad),
-     ("RMSprop", optim.RMSProp), ("Adam", optim.Adam), ("adamw", optim.AdamW)],
+     ("RMSprop", optim.RMSProp), ("Adam", optim.Adam), ("adamw", optim.AdamW), ("Adadelta", optim.Adadelta)],
 )
 def test_get_builds_the_optimizer_by_name_in_any_case(name, cls, rng):
     optimizer = optim.get(name, _params(rng), lr=0.05)
@@ -345,8 +359,8 @@ def test_get_builds_the_optimizer_by_name_in_any_case(name, cls, rng):
 
 
 def test_get_rejects_unknown_names_listing_the_valid_ones(rng):
-    with pytest.raises(ValueError, match="'adadelta'.*sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw"):
-        optim.get("adadelta", _params(rng))
+    with pytest.raises(ValueError, match="'adamax'.*sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, adamw"):
+        optim.get("adamax", _params(rng))
 
 
 SPLIT_CONFIGS = CONFIGS + [

@@ -1,4 +1,4 @@
-"""Every optimizer against PyTorch: the same parameters, the same 10 random gradients, the same result.
+"""Every optimizer against PyTorch: the same parameters, the same 20 random gradients, the same result.
 
 The notes' own rules have no PyTorch twin: Momentum is checked against the torch SGD it equals, Nesterov against
 a line-by-line NumPy transcription of the notes' four lines.
@@ -13,7 +13,7 @@ from scratchgrad import optim
 from scratchgrad.nn import Parameter
 
 SHAPES = [(4, 3), (5,)]
-STEPS = 10
+STEPS = 20
 TOLERANCE = {np.float64: 1e-10, np.float32: 1e-5}
 
 # (class name, shared by scratchgrad.optim and torch.optim; keyword arguments). An empty dict checks the defaults.
@@ -24,19 +24,28 @@ CASES = [
     ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
     ("SGD", {"lr": 0.1, "weight_decay": 0.05}),
     ("SGD", {"lr": 0.1, "momentum": 0.8, "nesterov": True, "weight_decay": 0.05}),
+    ("SGD", {}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05, "maximize": True}),
     ("Adagrad", {}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
     ("Adagrad", {"lr": 0.1, "weight_decay": 0.05, "initial_accumulator_value": 0.3}),
+    ("Adagrad", {"lr": 0.1, "maximize": True}),
     ("RMSprop", {}),
     ("RMSprop", {"momentum": 0.9}),
     ("RMSprop", {"centered": True}),
     ("RMSprop", {"weight_decay": 0.05}),
     ("RMSprop", {"lr": 0.02, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.05}),
+    ("RMSprop", {"momentum": 0.9, "maximize": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.05}),
+    ("Adadelta", {"maximize": True}),
     ("Adam", {}),
     ("Adam", {"lr": 0.05, "weight_decay": 0.05}),
     ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "amsgrad": True}),
     ("AdamW", {}),
     ("AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.05, "maximize": True}),
+    ("AdamW", {"lr": 0.05, "amsgrad": True, "maximize": True}),
 ]
 
 
@@ -124,6 +133,7 @@ def _numpy_tree(torch, value):
         ("RMSprop", {"momentum": 0.9, "centered": True}),
         ("Adam", {"lr": 0.05, "amsgrad": True}),
         ("AdamW", {"lr": 0.05}),
+        ("Adadelta", {"rho": 0.8}),
     ],
 )
 def test_torch_optimizer_state_dict_loads_and_continues_like_torch(torch, name, kwargs):

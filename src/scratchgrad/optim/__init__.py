@@ -1,14 +1,15 @@
 """Optimizers and learning-rate schedules: ``import scratchgrad as sg; sg.optim.Adam(model.parameters())``.
 
-PyTorch's rules under PyTorch's names and defaults (``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``), the
-notes' names for the same ideas (``AdaGrad``, ``RMSProp``), and the notes' own ``Momentum`` and ``Nesterov``.
+PyTorch's rules under PyTorch's names and defaults (``SGD``, ``Adagrad``, ``RMSprop``, ``Adadelta``, ``Adam``,
+``AdamW``; schedules in ``optim.lr_scheduler``), the notes' names for the same ideas (``AdaGrad``, ``RMSProp``),
+and the notes' own ``Momentum`` and ``Nesterov``.
 ``get("adam", params, lr=0.01)`` builds one from its name (for configuration files and the command line).
 """
 
 from typing import Any, Iterable
 
 from . import lr_scheduler
-from .adaptive import AdaGrad, Adagrad, Adam, AdamW, RMSProp, RMSprop
+from .adaptive import Adadelta, AdaGrad, Adagrad, Adam, AdamW, RMSProp, RMSprop
 from .lr_scheduler import CosineAnnealingLR, StepLR
 from .optimizer import Optimizer
 from .sgd import SGD, Momentum, Nesterov
@@ -18,6 +19,7 @@ _BY_NAME: dict[str, type[Optimizer]] = {
     "momentum": Momentum,
     "nesterov": Nesterov,
     "adagrad": AdaGrad,
+    "adadelta": Adadelta,
     "rmsprop": RMSProp,
     "adam": Adam,
     "adamw": AdamW,
@@ -38,6 +40,7 @@ def get(name: str, params: Iterable[Any], **kwargs: Any) -> Optimizer:
 __all__ = [
     "SGD",
     "AdaGrad",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",

@@ -1,4 +1,4 @@
-"""Adaptive learning rates: AdaGrad, RMSProp, Adam and AdamW, with PyTorch's formulas and defaults.
+"""Adaptive learning rates: AdaGrad, RMSProp, Adadelta, Adam and AdamW, with PyTorch's formulas and defaults.
 
 Each divides the step by a running measure of the gradient's size, per weight, so weights with large gradients
 take smaller steps (the notes' cure for the zig-zag of f(x, y) = x^2 / 20 + y^2). The notes' versions differ from
@@ -33,10 +33,11 @@ class AdaGrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        maximize: bool = False,
     ):
         defaults = dict(
             lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, initial_accumulator_value=initial_accumulator_value,
-            eps=eps,
+            eps=eps, maximize=maximize,
         )
         super().__init__(params, defaults)
 
@@ -92,8 +93,12 @@ class RMSProp(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        maximize: bool = False,
     ):
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        defaults = dict(
+            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
@@ -167,8 +172,11 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        maximize: bool = False,
     ):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
+        )
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
@@ -237,8 +245,69 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        maximize: bool = False,
     ):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
+        )
+
+
+class Adadelta(Optimizer):
+    """Adadelta: a step whose unit is a running root of past steps, so lr 1.0 needs no tuning (PyTorch's form).
+
+    With g = grad + weight_decay * W and s, d starting at zero::
+
+        s     <- rho * s + (1 - rho) * g * g
+        delta  = sqrt(d + eps) / sqrt(s + eps) * g
+        d     <- rho * d + (1 - rho) * delta * delta
+        W     <- W - lr * delta
+
+    Args:
+        params: Parameters, or parameter groups (dicts) with their own hyperparameters.
+        lr: scales delta (PyTorch's default 1.0 is Zeiler's rule unscaled).
+        rho: decay rate of both running averages.
+        eps: keeps the roots away from zero; also sets the size of the first steps (sqrt(eps) units).
+        weight_decay: L2 penalty factor added to the gradient.
+        maximize: climb the objective instead (the rule sees -grad).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        check_fraction(self, "rho", group["rho"], include_one=True)
+        check_non_negative(self, "eps", group["eps"])
+        check_non_negative(self, "weight_decay", group["weight_decay"])
+
+    def _init_state(self, param: Any, group: dict[str, Any]) -> dict[str, Any]:
+        xp = get_array_module(param)
+        return {"step": 0, "square_avg": xp.zeros_like(param), "acc_delta": xp.zeros_like(param)}
+
+    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] += 1
+        lr, rho, eps, weight_decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+
+        def update(param: Any, grad: Any, square_avg: Any, acc_delta: Any) -> None:
+            xp = get_array_module(param)
+            grad = with_weight_decay(grad, param, weight_decay)
+            _running_average(square_avg, rho, xp.square(grad))
+            delta = xp.sqrt(acc_delta + eps)
+            delta /= xp.sqrt(square_avg + eps)
+            delta *= grad
+            _running_average(acc_delta, rho, xp.square(delta))
+            delta *= lr
+            param -= delta
+
+        in_parts(update, param, grad, state["square_avg"], state["acc_delta"])
 
 
 # ---- in-place pieces shared by the rules -----------------------------------------------------------------

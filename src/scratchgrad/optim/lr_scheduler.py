@@ -1,70 +1,29 @@
-"""Learning-rate schedules: change each parameter group's ``lr`` once per epoch, as PyTorch's schedulers do.
+"""Learning-rate schedules under PyTorch's names: ``optim.lr_scheduler.StepLR(optimizer, step_size=30)``.
 
-Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch::
+Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch (OneCycleLR: once per batch;
+ReduceLROnPlateau: with the epoch's validation loss)::
 
     optimizer = sg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    scheduler = sg.optim.StepLR(optimizer, step_size=30, gamma=0.1)
+    scheduler = sg.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)
     for epoch in range(90):
         train_one_epoch(model, optimizer)
         scheduler.step()
 
-The lr is updated from the group's current lr (not recomputed from scratch), exactly as PyTorch does, so the
-sequences agree to the last bit and a scheduler composes with anything else that changed the lr.
+This module holds the schedules that are a function of the epoch; the base class is in ``lr_base``, the
+metric-driven ``ReduceLROnPlateau`` and the per-batch ``OneCycleLR`` in their own modules.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-from typing import Any
+import types
+from collections import Counter
+from typing import Any, Callable, Iterable
 
+from .lr_base import LRScheduler, check_int, check_number, per_group
+from .lr_cycle import OneCycleLR
+from .lr_plateau import ReduceLROnPlateau
 from .optimizer import Optimizer, require
-
-
-class LRScheduler:
-    """Base class: remembers each group's starting lr (``base_lrs``) and counts epochs (``last_epoch``).
-
-    Creating a scheduler takes its first step (epoch 0), which leaves the lr at its starting value. Subclasses
-    define ``get_lr()``, the lrs for epoch ``last_epoch`` computed from the groups' current lrs.
-    """
-
-    def __init__(self, optimizer: Optimizer):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: expected an Optimizer; received {type(optimizer).__name__}")
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            # Kept in the group, as PyTorch does, so a second scheduler or a restored optimizer knows the start.
-            group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = -1
-        self.step()
-
-    def get_lr(self) -> list[float]:
-        raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
-
-    def step(self) -> None:
-        """Move to the next epoch and write its lr into every parameter group."""
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The lr of each group as this scheduler last set it."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer (plain numbers and lists), as in PyTorch."""
-        return {key: copy.deepcopy(value) for key, value in vars(self).items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state saved by ``state_dict()`` of the same kind of scheduler."""
-        expected, received = set(self.state_dict()), set(state_dict)
-        require(self, "state_dict keys", sorted(received), expected == received, f"{sorted(expected)}")
-        self.__dict__.update(copy.deepcopy(state_dict))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
 
 
 class StepLR(LRScheduler):
@@ -74,9 +33,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
-        ok = isinstance(step_size, int) and not isinstance(step_size, bool) and step_size >= 1
-        require(self, "step_size", step_size, ok, "an int >= 1")
-        require(self, "gamma", gamma, isinstance(gamma, (int, float)) and gamma >= 0, "a number >= 0")
+        check_int(self, "step_size", step_size, 1)
+        check_number(self, "gamma", gamma, lambda v: v >= 0, "a number >= 0")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer)
@@ -100,9 +58,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):
-        ok = isinstance(T_max, int) and not isinstance(T_max, bool) and T_max >= 1
-        require(self, "T_max", T_max, ok, "an int >= 1")
-        require(self, "eta_min", eta_min, isinstance(eta_min, (int, float)) and eta_min >= 0, "a number >= 0")
+        check_int(self, "T_max", T_max, 1)
+        check_number(self, "eta_min", eta_min, lambda v: v >= 0, "a number >= 0")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer)
@@ -119,3 +76,89 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (group["lr"] - eta_min) + eta_min for group in groups]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` at each epoch in ``milestones`` (by gamma^k where a milestone repeats k times).
+
+    Example: lr 0.05, milestones [30, 80], gamma 0.1 gives 0.05 for epochs 0-29, 0.005 for 30-79, 0.0005 after.
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1):
+        milestones = list(milestones)
+        for milestone in milestones:
+            check_int(self, "each milestone", milestone, 0)
+        check_number(self, "gamma", gamma, lambda v: v >= 0, "a number >= 0")
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        lrs = [group["lr"] for group in self.optimizer.param_groups]
+        if self.last_epoch not in self.milestones:
+            return lrs
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every epoch: lr = base_lr * gamma ** epoch.
+
+    Example: lr 0.1, gamma 0.9 gives 0.1, 0.09, 0.081, ...
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float):
+        check_number(self, "gamma", gamma, lambda v: v >= 0, "a number >= 0")
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        lrs = [group["lr"] for group in self.optimizer.param_groups]
+        return lrs if self.last_epoch == 0 else [lr * self.gamma for lr in lrs]
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr * lr_lambda(epoch), with one function for every group or a list of one per group.
+
+    Example: ``LambdaLR(optimizer, lambda epoch: 0.95 ** epoch)``. As in PyTorch, ``state_dict()`` keeps a
+    callable object's attributes but not a plain function (None in its place): pass the function again.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]]):
+        self.lr_lambdas = per_group(self, "lr_lambda", lr_lambda, optimizer)
+        for fn in self.lr_lambdas:
+            require(self, "lr_lambda", fn, callable(fn), "a function of the epoch (or one per group)")
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict[str, Any]:
+        lambdas, self.lr_lambdas = self.lr_lambdas, []
+        try:
+            state = super().state_dict()
+        finally:
+            self.lr_lambdas = lambdas
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(vars(fn)) for fn in lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", [])
+        lambdas = self.lr_lambdas
+        super().load_state_dict({**state, "lr_lambdas": []})
+        self.lr_lambdas = lambdas
+        for fn, attributes in zip(lambdas, saved):
+            if attributes is not None:
+                vars(fn).update(attributes)
+
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]

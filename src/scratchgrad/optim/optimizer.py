@@ -49,6 +49,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self._step_count = 0  # a scheduler stepped before any optimizer step warns, as PyTorch's does
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: received an empty parameter list; pass model.parameters()")
@@ -77,17 +78,25 @@ class Optimizer:
         self.param_groups.append(group)
 
     # ---- the training loop's calls ---------------------------------------------------------------------
-    def zero_grad(self) -> None:
-        """Forget every gradient (``None``, not zeros: backward then assigns instead of adding to zeros)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every gradient: ``None`` by default (backward then assigns instead of adding to zeros).
+
+        ``set_to_none=False`` writes zeros instead, into a fresh array (a gradient array may be shared).
+        """
         for group in self.param_groups:
             for param in group["params"]:
-                param.grad = None
+                if set_to_none or param.grad is None:
+                    param.grad = None
+                else:
+                    param.grad = backend.get_array_module(param.grad).zeros_like(param.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters whose ``.grad`` is None are left alone.
 
         ``closure`` (optional) re-evaluates the model and returns the loss, as in PyTorch; its loss is returned.
+        A group with ``maximize=True`` climbs: its rule sees the negated gradient, as in PyTorch.
         """
+        self._step_count += 1
         loss = None
         if closure is not None:
             with enable_grad():
@@ -99,7 +108,8 @@ class Optimizer:
                 state = self.state.get(param)
                 if state is None:
                     state = self.state[param] = self._init_state(param.data, group)
-                self._update(param.data, param.grad, state, group)
+                grad = -param.grad if group.get("maximize") else param.grad
+                self._update(param.data, grad, state, group)
         return loss
 
     # ---- hooks -----------------------------------------------------------------------------------------

@@ -25,23 +25,28 @@ class SGD(Optimizer):
 
     Args:
         params: Parameters, or parameter groups (dicts) with their own hyperparameters.
-        lr: learning rate (required: no one value suits every model).
+        lr: learning rate (PyTorch's default, 0.001).
         momentum: factor of the buffer, 0 for plain SGD (0.9 is usual).
         dampening: scales the new gradient's share of the buffer; must be 0 for Nesterov.
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
         weight_decay: L2 penalty factor added to the gradient.
+        maximize: climb the objective instead (the rule sees -grad).
     """
 
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        maximize: bool = False,
     ):
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
+        defaults = dict(
+            lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
