@@ -5,6 +5,10 @@
 
     model = keras.Sequential([layers.Dense(64, activation="relu", input_shape=(784,)), layers.Dense(10)])
 
+    inputs = keras.Input(shape=(784,))                  # or the Functional API
+    outputs = layers.Dense(10)(layers.Dense(64, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+
 Shapes are Keras's (channels-last, (N, H, W, C)); the core underneath runs PyTorch's layout. Training is the
 project's Trainer (``scratchgrad.train``), optimizers are ``scratchgrad.optim``'s, data goes through
 ``scratchgrad.data.DataLoader``.
@@ -12,6 +16,7 @@ project's Trainer (``scratchgrad.train``), optimizers are ``scratchgrad.optim``'
 
 from . import callbacks, datasets, layers, losses, models, optimizers, utils
 from .layers import Input
-from .model import Sequential
+from .model import Model
+from .sequential import Sequential
 
-__all__ = ["Input", "Sequential", "callbacks", "datasets", "layers", "losses", "models", "optimizers", "utils"]
+__all__ = ["Input", "Model", "Sequential", "callbacks", "datasets", "layers", "losses", "models", "optimizers", "utils"]

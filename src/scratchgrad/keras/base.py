@@ -13,16 +13,28 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
 from ..nn import Module
-from . import activations
+from . import activations, symbolic
 
 Shape = tuple[int, ...]
+_TRAINING = [False]  # the mode of the model whose ``call`` is running: its layers' default ``training``
+
+
+@contextmanager
+def training_mode(mode: bool) -> Iterator[None]:
+    """Layers called without ``training=`` inside this block run in ``mode`` (a subclassed model's call)."""
+    _TRAINING.append(bool(mode))
+    try:
+        yield
+    finally:
+        _TRAINING.pop()
 
 
 def snake_case(name: str) -> str:
@@ -136,6 +148,7 @@ class Layer:
         self.module: Module | None = None
         self._in: Shape | None = None
         self._out: Shape | None = None
+        self._inbound_nodes: list[Any] = []  # symbolic.Node, one per call on KerasTensors
 
     # ---- names and shapes ------------------------------------------------------------------------------
     @property
@@ -193,6 +206,19 @@ class Layer:
         self._check_rank(shape)
         return (input_shape[0], *self._output_shape(shape))
 
+    def _build_for(self, shapes: Any) -> Any:
+        """Build for the per-sample shapes of the inputs as called (one shape, or a list for merge layers)."""
+        if isinstance(shapes, list):
+            if len(shapes) != 1:
+                raise ValueError(
+                    f'Layer "{self.name}" expects 1 input, but it received {len(shapes)} input tensors. Inputs '
+                    f"received: {[show((None, *s)) for s in shapes]}"
+                )
+            shapes = shapes[0]
+        if isinstance(shapes, dict):
+            raise ValueError(f'Layer "{self.name}" expects 1 input, but it received a dict of {len(shapes)}')
+        return self._build(shapes)
+
     def _build(self, shape: Shape) -> Shape:
         """Build for one sample of ``shape`` (no batch axis) and return the output shape; a second call checks."""
         if self.built:
@@ -248,16 +274,20 @@ class Layer:
         """Whether the activation is Keras's "relu" (which max pooling may run before: see Sequential._run)."""
         return self._activation is activations.ACTIVATIONS["relu"]
 
-    def __call__(self, x: Any, training: bool = False) -> Tensor:
-        """Apply the layer on its own to channels-last data (a Tensor or an array), building it if needed.
+    def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        """Apply the layer to channels-last data (a Tensor, an array, or a list of them for merge layers),
+        building it if needed; on ``keras.Input`` tensors, record the call for a functional model instead.
 
-        ``training`` selects dropout and batch statistics, as in Keras (off by default outside ``fit``).
+        ``training`` selects dropout and batch statistics, as in Keras: by default that of the model running
+        the layer (a subclassed model's ``call``), else off.
         """
-        x = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=backend.get_default_dtype()))
-        self._build(tuple(x.shape[1:]))
+        if symbolic.is_symbolic(inputs):
+            return symbolic.call(self, inputs)
+        inputs = symbolic.nest(symbolic.as_lists(inputs), lambda x: as_input(self, x))
+        self._build_for(symbolic.nest(inputs, lambda x: tuple(x.shape[1:])))
         if self.module is not None:
-            self.module.train(training)
-        return to_user(self._forward(to_internal(x)))
+            self.module.train(_TRAINING[-1] if training is None else bool(training))
+        return to_user(self._forward(symbolic.nest(inputs, to_internal)))
 
     # ---- weights ---------------------------------------------------------------------------------------
     def _slots(self) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:
@@ -326,62 +356,17 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}{shape}>"
 
 
-def pair(layer: Layer, argument: str, value: Any) -> tuple[int, int]:
-    """An int or a pair of positive ints as (height, width), refused in Keras's terms otherwise."""
-    if isinstance(value, (int, np.integer)):
-        value = (value, value)
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, (int, np.integer)) and v > 0 for v in value)
-    ):
-        return int(value[0]), int(value[1])
-    raise ValueError(
-        f'Layer "{layer.name}": the `{argument}` argument must be a positive int or a tuple of 2 positive ints; '
-        f"received {argument}={value!r}"
-    )
-
-
-def padding_mode(layer: Layer, value: Any) -> str:
-    if isinstance(value, str) and value.lower() in ("valid", "same"):
-        return value.lower()
-    raise ValueError(
-        f'Layer "{layer.name}": the `padding` argument must be "valid" or "same"; received padding={value!r}'
-    )
-
-
-def check_channels_last(layer: Layer, data_format: Any) -> None:
-    if data_format not in (None, "channels_last"):
+def as_input(layer: Any, x: Any) -> Tensor:
+    """``x`` as a float Tensor for ``layer``, or a Keras-worded error naming the layer and what it received."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        array = np.asarray(x, dtype=backend.get_default_dtype())
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.ndim == 0:
         raise ValueError(
-            f'Layer "{layer.name}": only data_format="channels_last" (N, H, W, C) is supported; received '
-            f"data_format={data_format!r}. Transpose channels-first images with x.transpose(0, 2, 3, 1)."
+            f'Layer "{layer.name}" expects its input to be a tensor, an array or keras.Input(...); received: '
+            f"{x!r} of type {type(x).__name__}"
         )
-
-
-def window_geometry(
-    layer: Layer, argument: str, shape: Shape, kernel: tuple[int, int], strides: tuple[int, int], padding: str
-) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
-    """Output (height, width) of a sliding window, and the padding (top, bottom, left, right) it needs.
-
-    "valid": out = floor((size - k) / stride) + 1, no padding, and a window larger than the input is an error.
-    "same" (Keras's and TensorFlow's rule): out = ceil(size / stride); total padding = max((out - 1) * stride + k
-    - size, 0), split with the odd one at the bottom / right.
-    """
-    outs: list[int] = []
-    pads: list[int] = []
-    for size, k, s, axis in zip(shape[:2], kernel, strides, ("height", "width")):
-        if padding == "same":
-            out = -(-size // s)
-            total = max((out - 1) * s + k - size, 0)
-            pads += [total // 2, total - total // 2]
-        else:
-            if k > size:
-                raise ValueError(
-                    f'Layer "{layer.name}": {argument}={kernel} is larger than its input (input shape '
-                    f'{show((None, *shape))}, {axis} {size}) with padding="valid". Expected {argument} <= '
-                    f'{shape[:2]}; use a smaller {argument} or padding="same".'
-                )
-            out = (size - k) // s + 1
-            pads += [0, 0]
-        outs.append(out)
-    return (outs[0], outs[1]), (pads[0], pads[1], pads[2], pads[3])
+    return Tensor(backend.as_array(array))

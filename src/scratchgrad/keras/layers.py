@@ -25,16 +25,30 @@ from ..nn import init
 from .base import (
     Layer,
     Shape,
-    check_channels_last,
     check_int,
     check_number,
     check_shape,
-    padding_mode,
-    pair,
     show,
     to_internal,
     to_user,
-    window_geometry,
+)
+from .geometry import check_channels_last, padding_mode, pair, window_geometry
+from .inputs import Input, InputLayer
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
 )
 from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 
@@ -357,36 +371,22 @@ class ReLU(Layer):
         return y if self.max_value is None else y.clip(None, self.max_value)
 
 
-class InputLayer:
-    """The model's input: ``keras.Input(shape=(28, 28, 1))`` as the first entry of a Sequential.
-
-    It holds only the shape of one sample (no batch axis); it is not listed in ``model.layers``, as in Keras.
-    """
-
-    def __init__(
-        self,
-        input_shape: Sequence[int] | None = None,
-        batch_size: int | None = None,
-        name: str | None = None,
-        shape: Sequence[int] | None = None,
-    ):
-        given = shape if shape is not None else input_shape
-        if given is None:
-            raise ValueError("Input: argument `shape` is required, e.g. keras.Input(shape=(28, 28, 1))")
-        self.shape = check_shape("shape", given)
-        self.name = name or "input_1"
-
-    def __repr__(self) -> str:
-        return f"<InputLayer shape={show((None, *self.shape))}>"
-
-
-def Input(shape: Sequence[int], batch_size: int | None = None, name: str | None = None) -> InputLayer:  # noqa: N802
-    """The input of a model: ``keras.Input(shape=(28, 28, 1))``; ``shape`` excludes the batch axis."""
-    return InputLayer(shape=shape, batch_size=batch_size, name=name)
-
-
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
     "AveragePooling2D",
     "BatchNormalization",
     "Conv2D",

@@ -1,5 +1,6 @@
-"""``from scratchgrad.keras.models import Sequential``, for programs written against ``keras.models``."""
+"""``keras.models``: the model classes and ``load_model``, for programs written against ``keras.models``."""
 
-from .model import Sequential
+from .model import Model
+from .sequential import Sequential
 
-__all__ = ["Sequential"]
+__all__ = ["Model", "Sequential"]

@@ -15,7 +15,8 @@ import numpy as np
 from .. import backend, nn
 from ..autograd import Tensor
 from ..nn import functional as F
-from .base import Layer, Shape, check_channels_last, padding_mode, pair, window_geometry
+from .base import Layer, Shape
+from .geometry import check_channels_last, padding_mode, pair, window_geometry
 
 
 class _Pooling2D(Layer):

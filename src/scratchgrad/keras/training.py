@@ -1,0 +1,200 @@
+"""The training half of ``keras.Model``: ``compile``, ``fit`` and ``evaluate``, as faces of the Trainer.
+
+They turn arrays into DataLoaders, the compiled loss into an ``Objective`` and Keras callbacks into Trainer
+callbacks; there is no second loop here. The model supplies ``_inputs``, ``_run``, ``_output`` and
+``_last_activation`` (see ``model.Model``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import optim
+from ..autograd import Tensor
+from ..data import DataLoader
+from ..nn import Module
+from ..train import Trainer
+from ..train import callbacks as core_callbacks
+from . import losses, optimizers, symbolic
+from .base import batch_size_of, check_int, split_for_validation
+from .callbacks import Adapter, Callback, History, ProgressLogger, keras_logs
+
+METRICS = {"accuracy": "accuracy", "acc": "acc"}
+
+
+class Training:
+    """``compile`` / ``fit`` / ``evaluate`` for ``keras.Model`` (a mixin: the model holds the state)."""
+
+    # ---- training --------------------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: str | optimizers.Optimizer | optim.Optimizer = "rmsprop",
+        loss: str | losses.Loss | Callable | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> None:
+        """Choose the optimizer, the loss and the metrics that ``fit`` and ``evaluate`` use.
+
+        Args:
+            optimizer: "adam", "sgd", "rmsprop", "adagrad" (Keras's defaults), a ``keras.optimizers`` object
+                or a core optimizer over ``model.parameters()``.
+            loss: "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse",
+                a ``keras.losses`` object or a function(y_true, y_pred).
+            metrics: ["accuracy"] (or ["acc"]): categorical, sparse or binary accuracy, whichever fits the
+                targets and the output, as Keras chooses.
+        """
+        self.optimizer = optimizers.get(optimizer)
+        if loss is None:
+            raise ValueError("compile: argument `loss` is required, e.g. loss='categorical_crossentropy'")
+        self.loss = losses.get(loss)
+        unknown = [m for m in metrics or () if m not in METRICS]
+        if unknown:
+            raise ValueError(
+                f"Unknown metric function: {unknown[0]!r} (argument `metrics` of compile). Supported: 'accuracy' "
+                "(or 'acc')."
+            )
+        self._metrics = tuple(METRICS[m] for m in metrics or ())
+        self._needs_optimizer = True
+
+    @property
+    def _renames(self) -> dict[str, str]:
+        return {"accuracy": "acc", "val_accuracy": "val_acc"} if "acc" in self._metrics else {}
+
+    def _prepare(self, action: str, x: Any) -> tuple[losses.Objective, np.ndarray]:
+        """The compiled objective and ``x`` as an array; the model is built from ``x`` if it was not yet."""
+        if self.loss is None:
+            raise RuntimeError(f"You must compile your model before {action}. Call `model.compile(optimizer, loss)`.")
+        x = self._inputs(x)
+        if isinstance(x, (list, dict)) or isinstance(self._output, (list, dict)):
+            raise ValueError(
+                f'{action}: model "{self.name}" has {len(symbolic.flatten(x))} inputs and '
+                f"{len(symbolic.flatten(self._output))} outputs; fit and evaluate take models of one input and one "
+                "output here (predict takes any)"
+            )
+        return losses.Objective(self.loss, self._last_activation(), self.output_shape, bool(self._metrics)), x
+
+    def _core_optimizer(self) -> optim.Optimizer:
+        if isinstance(self.optimizer, optim.Optimizer):
+            return self.optimizer
+        if self._needs_optimizer or self.optimizer.optimizer is None:
+            self.optimizer.build(self.parameters())
+            self._needs_optimizer = False
+        return self.optimizer.optimizer
+
+    def _trainer(self, objective: losses.Objective, loader: DataLoader, optimizer: Any = None, **kwargs: Any) -> Any:
+        return Trainer(
+            _Scores(self, objective),
+            optimizer,
+            loader,
+            loss_fn=objective,
+            metrics=("accuracy",) if self._metrics else (),
+            log=None,
+            **kwargs,
+        )
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple | None = None,
+        shuffle: bool = True,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Train for ``epochs`` epochs of mini-batches; returns a ``History`` (``.history["val_accuracy"]`` ...).
+
+        Args:
+            x, y: inputs (batch, ...) channels-last, and targets in the form the loss takes.
+            batch_size: samples per step (32 by default); an epoch is ceil(N / batch_size) steps.
+            verbose: 1 (or "auto") a progress bar and a line per epoch, 2 the line only, 0 silent.
+            callbacks: ``keras.callbacks`` objects (EarlyStopping, your own Callback) or Trainer callbacks.
+            validation_split: the fraction of x and y held out for validation: the last samples, taken before
+                shuffling, as in Keras.
+            validation_data: (x_val, y_val), used instead of validation_split.
+            shuffle: a new order of the training samples every epoch.
+            initial_epoch: the epoch to start from (to continue an earlier fit).
+        """
+        epochs, initial_epoch = check_int("fit", "epochs", epochs), check_int("fit", "initial_epoch", initial_epoch, 0)
+        objective, x = self._prepare("training", x)
+        if y is None or len(x) != len(y):
+            raise ValueError(
+                f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {None if y is None else len(y)}. "
+                "Make sure all arrays contain the same number of samples."
+            )
+        t = objective.targets(y)
+        val = None
+        if validation_data is not None:
+            val = self._inputs(validation_data[0]), objective.targets(validation_data[1])
+        elif validation_split:
+            split = split_for_validation(len(x), validation_split)
+            x, t, val = x[:split], t[:split], (x[split:], t[split:])
+        batch_size = batch_size_of("fit", batch_size)
+        loader = DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
+        evals = {"val": DataLoader(val, batch_size, scale=False)} if val is not None else {}
+        verbose = 1 if verbose == "auto" else int(verbose)
+        history = History()
+        trainer_callbacks = [ProgressLogger(epochs, len(loader), verbose, self._renames)]
+        for cb in [history, *(callbacks or ())]:
+            if hasattr(cb, "set_model"):
+                cb.set_model(self)
+            if isinstance(cb, Callback):
+                cb.set_params({"epochs": epochs, "steps": len(loader), "verbose": verbose})
+                trainer_callbacks.append(Adapter(cb, self._renames))
+            elif isinstance(cb, core_callbacks.Callback):
+                trainer_callbacks.append(cb)
+            else:
+                raise TypeError(f"fit: callbacks must be keras.callbacks.Callback objects; received {cb!r}")
+        trainer = self._trainer(
+            objective,
+            loader,
+            self._core_optimizer(),
+            eval_loaders=evals,
+            callbacks=trainer_callbacks,
+            progress=verbose == 1,
+        )
+        trainer.epoch = initial_epoch
+        self.stop_training = False
+        try:
+            trainer.fit(epochs)
+        finally:
+            self.eval()
+        self.history = history
+        return history
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        return_dict: bool = False,
+    ) -> Any:
+        """The loss (and accuracy) over ``x``, ``y`` in inference mode: ``[loss, accuracy]``, or the loss alone
+        when compiled without metrics, or a dict with ``return_dict``.
+        """
+        objective, x = self._prepare("evaluating", x)
+        loader = DataLoader((x, objective.targets(y)), batch_size_of("evaluate", batch_size), scale=False)
+        logs = keras_logs(self._trainer(objective, loader).evaluate(loader), self._renames)
+        if verbose:
+            print(f"{len(loader)}/{len(loader)} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values if len(values) > 1 else values[0]
+
+
+class _Scores(Module):
+    """The model as the Trainer sees it: the objective's scores (before a softmax the loss fuses with)."""
+
+    def __init__(self, model: Any, objective: losses.Objective):
+        super().__init__()
+        self.model = model
+        self.objective = objective
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.objective.scores(self.model._run(x, logits=self.objective.skip_activation))
