@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--tensorboard", nargs="?", const="", default=None, metavar="DIR",
+                   help="log loss, accuracy and lr per step and per epoch for TensorBoard, in DIR (default: the "
+                        "run folder; then 'tensorboard --logdir runs' shows every run)")
 
     p = _add(sub, "evaluate", "test accuracy, per-class accuracy and the confusion matrix of a trained run")
     p.add_argument("run", help="a run folder or its model.safetensors")

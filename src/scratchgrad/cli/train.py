@@ -105,6 +105,8 @@ def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
         callbacks.append(EarlyStopping("val_accuracy" if run.config["val_split"] else "test_accuracy", args.patience))
     if args.target_loss:
         callbacks.append(StopAtTarget("loss", args.target_loss))
+    if args.tensorboard is not None:
+        callbacks.append(_tensorboard_logger(args, out))
     trainer = Trainer(run.model, run.optimizer, run.train_loader, eval_loaders=run.eval_loaders, callbacks=callbacks,
                       grad_clip=run.config["grad_clip"], out_dir=out, progress=not args.no_progress, config=run.config)
     if args.resume:
@@ -124,6 +126,21 @@ def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
     print(f"wrote {out}/: model.safetensors checkpoint.safetensors config.json history.json history.csv curves.png"
           + (" filters.png" if first_conv is not None else ""))
     return 0
+
+
+def _tensorboard_logger(args: argparse.Namespace, out: Path) -> Any:
+    """The TensorBoard callback, in --tensorboard's folder or the run folder, which a new run starts clean of
+    event files (a replaced run's would mix with this one's; open_for_training has allowed the replacement)."""
+    from ..train.tensorboard import TensorBoardLogger
+
+    folder = Path(args.tensorboard) if args.tensorboard else out
+    if folder == out and not args.resume:
+        for old in out.glob("events.out.tfevents.*"):
+            old.unlink()
+    try:
+        return TensorBoardLogger(folder)
+    except ImportError as exc:
+        raise UsageError(f"--tensorboard: {exc}") from None
 
 
 def _require(path: Path, message: str) -> Path:

@@ -21,8 +21,8 @@ from .. import io as sgio
 
 LOCK_NAME = ".lock"
 RUN_FILES = (  # config.json first: a half-removed run must not look like a complete one
-    "config.json", "checkpoint.safetensors", "model.safetensors", "history.json", "history.csv", "curves.png",
-    "filters.png", "confusion.png",
+    "config.json", "checkpoint.safetensors", "model.safetensors", "history.json", "history.csv", "steps.csv",
+    "curves.png", "filters.png", "confusion.png",
 )
 
 

@@ -4,7 +4,8 @@ One loop serves every face of the project: the CLI, ``keras.Model.fit`` and the 
 
 History rows use Keras's names: ``loss`` / ``accuracy`` are running means over the epoch's training steps, and
 each evaluation set adds ``<name>_loss`` / ``<name>_accuracy`` (``val_...``, ``test_...``, or ``train_...`` for
-the training data evaluated in eval mode, as the notes' per-epoch train accuracy).
+the training data evaluated in eval mode, as the notes' per-epoch train accuracy). ``steps`` holds one row per
+iteration (step, epoch, loss, accuracy of that batch in training mode, lr), written to steps.csv.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class Trainer:
         self.config = dict(config or {})
         self._log = log
         self.history: list[dict[str, float]] = []
+        self.steps: list[dict[str, float]] = []  # one row per iteration; callbacks read the latest in on_batch_end
         self.epoch = 0  # epochs completed
         self.global_step = 0
         self.stop_training = False
@@ -138,9 +140,10 @@ class Trainer:
             n = len(x)
             total_loss += value * n
             seen += n
-            if "accuracy" in self.metrics:
-                correct += correct_count(scores, t)
+            batch_correct = correct_count(scores, t) if "accuracy" in self.metrics else None
+            correct += batch_correct or 0
             self.global_step += 1
+            self._record_step(epoch, value, batch_correct, n)
             for cb in self.callbacks:
                 cb.on_batch_end(self, self.global_step, value)
             if bar is not None:
@@ -158,6 +161,13 @@ class Trainer:
             {"lr": float(self.optimizer.param_groups[0]["lr"]), "seconds": seconds, "images_per_second": seen / seconds}
         )
         return logs
+
+    def _record_step(self, epoch: int, loss: float, correct: int | None, n: int) -> None:
+        row = {"step": self.global_step, "epoch": epoch, "loss": loss}
+        if correct is not None:
+            row["accuracy"] = correct / n
+        row["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        self.steps.append(row)
 
     def _progress_bar(self, epoch: int, epochs: int) -> Any:
         if not self.progress:
@@ -233,6 +243,7 @@ class Trainer:
         sgio.atomic_write_text(self.out_dir / "config.json", json.dumps(self.config, indent=2, default=str))
         self.last_checkpoint = path
         _write_history(self.out_dir, self.history)
+        _write_csv(self.out_dir / "steps.csv", self.steps)
 
     def resume(self, checkpoint: str | Path) -> Trainer:
         """Restore weights, optimizer, epoch, history and every random state from a checkpoint file."""
@@ -245,6 +256,8 @@ class Trainer:
             detail = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__} {exc}"
             raise ValueError(f"{checkpoint} does not fit this run: {detail}") from exc
         self.last_checkpoint = Path(checkpoint)
+        if self.out_dir is not None:
+            self.steps = _read_steps(self.out_dir / "steps.csv", self.global_step)
         return self
 
     def _restore(self, ckpt: sgio.Checkpoint) -> None:
@@ -306,15 +319,31 @@ def _csv_cell(value: Any) -> Any:
 
 def _write_history(out_dir: Path, history: list[dict[str, float]]) -> None:
     sgio.atomic_write_text(out_dir / "history.json", json.dumps(history, indent=2))
+    _write_csv(out_dir / "history.csv", history)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """``rows`` as CSV, one column per key in first-seen order."""
     # Columns in first-seen order, each row placed by index: linear in the cells (DictWriter looks every
     # column up in every row, which is slow when rows name different metrics).
-    index = {key: i for i, key in enumerate(dict.fromkeys(key for row in history for key in row))}
+    index = {key: i for i, key in enumerate(dict.fromkeys(key for row in rows for key in row))}
     buffer = _stdio.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_csv_cell(key) for key in index])
-    for row in history:
+    for row in rows:
         cells: list[Any] = [""] * len(index)
         for key, value in row.items():
             cells[index[key]] = _csv_cell(value)
         writer.writerow(cells)
-    sgio.atomic_write_text(out_dir / "history.csv", buffer.getvalue())
+    sgio.atomic_write_text(path, buffer.getvalue())
+
+
+def _read_steps(path: Path, upto: int) -> list[dict[str, float]]:
+    """The per-iteration rows of a resumed run up to its checkpoint's step (none if steps.csv is missing)."""
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        rows = [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+    for row in rows:
+        row["step"], row["epoch"] = int(row["step"]), int(row["epoch"])
+    return [row for row in rows if row["step"] <= upto]

@@ -1,0 +1,1 @@
+"""Utilities under PyTorch's names: ``utils.tensorboard`` (SummaryWriter, needs the tensorboard extra)."""
