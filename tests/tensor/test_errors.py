@@ -28,6 +28,14 @@ def test_cat_names_the_shapes():
         sg.cat([sg.zeros(2, 3), sg.zeros(2, 4)])
 
 
+def test_matmul_of_two_dtypes_is_refused_as_torch_does(torch):
+    for lib in (sg, torch):
+        with pytest.raises(RuntimeError, match="same dtype"):
+            lib.ones(2, 2) @ lib.ones(2, 2, dtype=lib.float64)
+    with pytest.raises(RuntimeError, match="received float64 and float32"):
+        sg.ones(2, 2, dtype=sg.float64).mm(sg.ones(2, 2))
+
+
 def test_matmul_and_mm_name_the_shapes():
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) do not match"):
         sg.zeros(2, 3) @ sg.zeros(4, 5)

@@ -180,6 +180,13 @@ def _check_matmul(a: Any, b: Any) -> None:
             f"matmul: shapes {a.shape} and {b.shape} do not match: the last axis of the first ({k_a}) must equal "
             f"the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({k_b})"
         )
+    if a.dtype != b.dtype and a.dtype.kind == b.dtype.kind == "f":
+        # As PyTorch: float32 @ float64 would silently be float64. (Integer images times float weights stay
+        # allowed: NumPy computes them in the float type.)
+        raise RuntimeError(
+            f"matmul: both operands must have the same dtype; received {a.dtype} and {b.dtype}. Convert one "
+            "first, e.g. b.to(a.dtype)"
+        )
 
 
 def matmul(a: Any, b: Any) -> Tensor:
