@@ -14,9 +14,11 @@ project's Trainer (``scratchgrad.train``), optimizers are ``scratchgrad.optim``'
 ``scratchgrad.data.DataLoader``.
 """
 
-from . import callbacks, datasets, layers, losses, models, optimizers, utils
+from . import callbacks, datasets, layers, losses, models, ops, optimizers, utils
 from .layers import Input
 from .model import Model
 from .sequential import Sequential
 
-__all__ = ["Input", "Model", "Sequential", "callbacks", "datasets", "layers", "losses", "models", "optimizers", "utils"]
+__all__ = [
+    "Input", "Model", "Sequential", "callbacks", "datasets", "layers", "losses", "models", "ops", "optimizers", "utils",
+]

@@ -22,6 +22,7 @@ from .. import backend
 from ..autograd import Tensor
 from ..nn import Module
 from . import activations, symbolic
+from .subclassing import Subclassing
 
 Shape = tuple[int, ...]
 _TRAINING = [False]  # the mode of the model whose ``call`` is running: its layers' default ``training``
@@ -41,6 +42,16 @@ def snake_case(name: str) -> str:
     """Keras's default layer names: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, ReLU -> re_lu."""
     name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(layer: Any, taken: set[str]) -> None:
+    """Give an unnamed layer Keras's default name, made unique against ``taken`` (dense, dense_1, ...)."""
+    if getattr(layer, "_name", "") is None:
+        base, i = layer.name, 0
+        while (f"{base}_{i}" if i else base) in taken:
+            i += 1
+        layer._name = f"{base}_{i}" if i else base
+    taken.add(layer.name)
 
 
 def show(shape: Sequence[Any]) -> str:
@@ -109,7 +120,7 @@ def split_for_validation(n: int, validation_split: float) -> int:
     return n_train
 
 
-class Layer:
+class Layer(Subclassing):
     """Base class of the Keras layers: a name, shapes, weights in Keras layouts, a core module once built.
 
     Args (every layer):
@@ -159,6 +170,10 @@ class Layer:
     def built(self) -> bool:
         return self._out is not None
 
+    @built.setter
+    def built(self, value: bool) -> None:
+        pass  # a custom layer's build may say ``self.built = True``; being built is having an output shape
+
     @property
     def input_shape(self) -> tuple:
         """The input's shape with a ``None`` batch axis, e.g. (None, 32, 32, 3)."""
@@ -198,6 +213,8 @@ class Layer:
     # ---- building --------------------------------------------------------------------------------------
     def build(self, input_shape: Sequence[Any]) -> None:
         """Create the weights for inputs of ``input_shape``, batch axis first: (None, 28, 28, 1) as in Keras."""
+        if self._custom:  # a custom layer's own build makes its weights; this one is reached by super().build
+            return
         self._build(check_shape("input_shape", tuple(input_shape)[1:]))
 
     def compute_output_shape(self, input_shape: Sequence[Any]) -> tuple:
@@ -228,6 +245,8 @@ class Layer:
                     f"{show((None, *self._in))}, found shape={show((None, *shape))}"  # type: ignore[misc]
                 )
             return self._out  # type: ignore[return-value]
+        if self._custom:
+            return self._build_custom(shape)
         self._check_rank(shape)
         out = self._output_shape(shape)
         self.module = self._make_module(shape)
@@ -262,6 +281,8 @@ class Layer:
 
     def _forward(self, x: Tensor, logits: bool = False) -> Tensor:
         """The layer on the internal layout; ``logits`` skips the final activation (for a fused loss)."""
+        if self._custom:
+            return symbolic.nest(self._call_user(symbolic.nest(x, to_user)), to_internal)
         y = self._call(x)
         return y if logits else self.activate(y)
 
@@ -293,6 +314,8 @@ class Layer:
     def _slots(self) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:
         if self.module is None:
             return []
+        if self._custom:
+            return self._custom_slots()  # type: ignore[return-value]
         slots = []
         for attr, axes, trainable in self._weight_slots:
             value = getattr(self.module, attr, None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Layer, check_shape, show, to_internal, to_user
+from .base import Layer, check_shape, show, to_internal, to_user, unique_name
 from .inputs import InputLayer
 from .model import ListedLayers, Model
 from .symbolic import KerasTensor, Node, as_lists, flatten, nest, pack
@@ -208,12 +208,7 @@ def _name_layers(layers: list[Any]) -> None:
     """Keras's default names for layers not named yet (dense, dense_1, ...); two layers of one name are refused."""
     taken = {layer.name for layer in layers if not isinstance(layer, Layer) or layer._name is not None}
     for layer in layers:
-        if isinstance(layer, Layer) and layer._name is None:
-            base, i = layer.name, 0
-            while (f"{base}_{i}" if i else base) in taken:
-                i += 1
-            layer._name = f"{base}_{i}" if i else base
-            taken.add(layer._name)
+        unique_name(layer, taken)
     names = [layer.name for layer in layers]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -22,6 +22,7 @@ from .. import nn
 from ..autograd import Tensor
 from ..nn import functional as F
 from ..nn import init
+from ..ops.pad import pad as pad2d
 from .base import (
     Layer,
     Shape,
@@ -170,7 +171,7 @@ class Conv2D(_KernelLayer):
 
     def _call(self, x: Tensor) -> Tensor:
         if self._pads is not None:
-            x = F.pad(x, self._pads)
+            x = pad2d(x, self._pads)
         return self.module(x)  # type: ignore[misc]
 
 

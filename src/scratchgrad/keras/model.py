@@ -31,6 +31,7 @@ from .base import (
     to_internal,
     to_user,
     training_mode,
+    unique_name,
 )
 from .callbacks import History
 from .summary import summary_lines
@@ -86,7 +87,9 @@ class Model(Training, Module):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Layer) or (isinstance(value, Model) and "_tracked" in self.__dict__):
-            self.__dict__.get("_tracked", {})[name] = value
+            tracked = self.__dict__.get("_tracked", {})
+            unique_name(value, {layer.name for key, layer in tracked.items() if key != name})
+            tracked[name] = value
         if isinstance(value, Layer):
             object.__setattr__(self, name, value)
         else:

@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend, nn
 from ..autograd import Tensor
 from ..nn import functional as F
+from ..ops.pad import pad as pad2d
 from .base import Layer, Shape
 from .geometry import check_channels_last, padding_mode, pair, window_geometry
 
@@ -49,7 +50,7 @@ class _Pooling2D(Layer):
 
     def _call(self, x: Tensor) -> Tensor:
         if any(self._pads):
-            x = F.pad(x, self._pads, self.fill)
+            x = pad2d(x, self._pads, self.fill)
         return self.module(x)  # type: ignore[misc]
 
 
@@ -83,7 +84,7 @@ class AveragePooling2D(_Pooling2D):
         if any(self._pads):
             # Fraction of each padded window that is real input: pool a padded plane of ones.
             ones = Tensor(np.ones((1, 1, *shape[:2]), dtype=backend.get_default_dtype()))
-            covered = F.avg_pool2d(F.pad(ones, self._pads), self.pool_size, self.strides).data
+            covered = F.avg_pool2d(pad2d(ones, self._pads), self.pool_size, self.strides).data
             self._rescale = backend.as_array(1.0 / covered)
         return super()._make_module(shape)
 

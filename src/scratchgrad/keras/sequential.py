@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..autograd import Tensor
-from .base import Layer, check_shape, show, to_internal, to_user
+from .base import Layer, check_shape, show, to_internal, to_user, unique_name
 from .inputs import InputLayer
 from .model import ListedLayers, Model
 from .pooling import MaxPooling2D
@@ -83,11 +83,8 @@ class Sequential(ListedLayers, Model):
 
     def _name(self, layer: Any) -> None:
         taken = {other.name for other in self._layers}
-        if isinstance(layer, Layer) and layer._name is None:  # Keras's default names: dense, dense_1, ...
-            base, i = layer.name, 0
-            while (f"{base}_{i}" if i else base) in taken:
-                i += 1
-            layer._name = f"{base}_{i}" if i else base
+        if getattr(layer, "_name", "") is None:
+            unique_name(layer, taken)
         elif layer.name in taken:
             raise ValueError(
                 f'All layers added to a Sequential model should have unique names. Name "{layer.name}" is already '
