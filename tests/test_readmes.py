@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from scratchgrad import models
+
 ROOT = Path(__file__).resolve().parents[1]
 READMES = [ROOT / "README.md", ROOT / "README.zh-CN.md"]
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
@@ -69,3 +71,12 @@ def test_headline_numbers_catch_a_figure_one_readme_lacks(tmp_path):
     stale = tmp_path / "README.md"
     stale.write_text(READMES[1].read_text().replace("99.21%", "99.05%"))
     assert headline_numbers(stale) != headline_numbers(READMES[0])
+
+
+def test_every_model_a_readme_offers_to_models_get_builds():
+    for readme in READMES:
+        line = next(line for line in readme.read_text().splitlines() if "models.get(" in line)
+        names = re.findall(r"[A-Z][A-Za-z0-9]+", line.split("#", 1)[1])
+        assert len(names) >= 5, line
+        for name in names:
+            assert sum(p.numel() for p in models.get(name).parameters()) > 0, f"{readme.name}: {name}"
