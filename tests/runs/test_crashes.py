@@ -125,5 +125,6 @@ def test_a_second_run_on_the_same_folder_is_refused_naming_the_holder(tmp_path, 
     config = json.loads((out / "config.json").read_text())
     assert (config["model"], config["batch_size"], config["epochs"]) == ("mlp", 50, 3)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["config.json", "checkpoint.safetensors", "model.safetensors", "history.json", "history.csv", "curves.png"])
+        ["config.json", "checkpoint.safetensors", "model.safetensors", "history.json", "history.csv", "steps.csv",
+         "curves.png"])
     assert cli(capsys, "evaluate", out)[0] == 0

@@ -26,6 +26,9 @@ def test_train_logs_steps_and_epochs(tmp_path):
     assert [e.step for e in reader.Scalars("step/loss")] == list(range(1, 13))
     assert len(reader.Scalars("step/accuracy")) == len(reader.Scalars("step/lr")) == 12
     history = json.loads((out / "history.json").read_text())
+    assert {t for t in reader.Tags()["scalars"] if t.startswith("epoch/")} == {
+        "epoch/loss", "epoch/accuracy", "epoch/lr", "epoch/train_loss", "epoch/train_accuracy", "epoch/test_loss",
+        "epoch/test_accuracy"}
     for name in ("loss", "accuracy", "lr", "test_accuracy", "train_accuracy"):
         logged = reader.Scalars(f"epoch/{name}")
         assert [e.step for e in logged] == [1, 2]

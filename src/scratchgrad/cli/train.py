@@ -116,16 +116,28 @@ def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
             for group in run.optimizer.param_groups:
                 group["lr"] = float(run.config["lr"])
     history = trainer.fit(run.config["epochs"])
-    plot_history(history, out / "curves.png")
+    plot_history(history, out / "curves.png", trainer.steps)
     first_conv = next((m for m in run.model.modules() if type(m).__name__ == "Conv2d"), None)
     if first_conv is not None:
         plot_filters(first_conv.weight, out / "filters.png")
-    last = history[-1]
-    final = {k: v for k, v in last.items() if k.endswith("accuracy")}
-    print("final " + "  ".join(f"{k} {v:.4f}" for k, v in final.items()))
-    print(f"wrote {out}/: model.safetensors checkpoint.safetensors config.json history.json history.csv curves.png"
-          + (" filters.png" if first_conv is not None else ""))
+    print(f"wrote {out}/: model.safetensors checkpoint.safetensors config.json history.json history.csv steps.csv "
+          "curves.png" + (" filters.png" if first_conv is not None else ""))
+    print(final_line(history[-1]))
     return 0
+
+
+def final_line(last: dict[str, float]) -> str:
+    """The run's closing line: the held-out accuracy first, then every other accuracy, each named for what it is
+    (the running training accuracy, with dropout on, is not the model's accuracy)."""
+    from ..viz import metric_words
+
+    order = ("test_accuracy", "val_accuracy", "train_accuracy", "accuracy")
+    keys = [k for k in order if k in last] + [k for k in last if k.endswith("accuracy") and k not in order]
+    parts = []
+    for key in keys or ["loss"]:
+        name, detail = metric_words(key)
+        parts.append(f"{name} {last[key]:.4f}" + (f" ({detail})" if detail else ""))
+    return f"after epoch {int(last['epoch'])}: " + "; ".join(parts)
 
 
 def _tensorboard_logger(args: argparse.Namespace, out: Path) -> Any:

@@ -40,7 +40,7 @@ class TensorBoardLogger(Callback):
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         for name, value in logs.items():
-            if name != "epoch" and isinstance(value, (int, float)):
+            if name == "lr" or name.endswith(("loss", "accuracy")):  # not the timings: they are no curve to watch
                 self.writer.add_scalar(f"epoch/{name}", value, epoch)
         self.writer.flush()  # a TensorBoard already open shows each epoch as it ends
 

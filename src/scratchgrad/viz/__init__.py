@@ -1,5 +1,6 @@
 """Figures: training curves, convolution filters, confusion matrices, activation histograms (matplotlib)."""
 
-from .plots import plot_confusion, plot_filters, plot_history, save_figure
+from .curves import describe, metric_words, plot_history
+from .plots import plot_confusion, plot_filters, save_figure
 
-__all__ = ["plot_confusion", "plot_filters", "plot_history", "save_figure"]
+__all__ = ["describe", "metric_words", "plot_confusion", "plot_filters", "plot_history", "save_figure"]

@@ -36,26 +36,6 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 100) -> Path:
     return Path(path)
 
 
-def plot_history(history: Sequence[dict[str, float]], path: str | Path) -> Path:
-    """Loss per epoch (left) and accuracy per epoch (right), one line per series in the history."""
-    plt = pyplot()
-    epochs = [row["epoch"] for row in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    for key in history[0] if history else []:
-        series = [row.get(key, math.nan) for row in history]
-        if key == "loss" or key.endswith("_loss"):
-            ax_loss.plot(epochs, series, marker="o", label=key)
-        elif key == "accuracy" or key.endswith("_accuracy"):
-            ax_acc.plot(epochs, series, marker="o", label=key)
-    for ax, title in ((ax_loss, "loss"), (ax_acc, "accuracy")):
-        ax.set_xlabel("epoch")
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend()
-    return save_figure(fig, path)
-
-
 def plot_filters(weight: Any, path: str | Path, title: str = "first-layer filters", max_filters: int = 64) -> Path:
     """Each filter of a conv weight (out, in, FH, FW) as a grey image (the first input channel, or RGB)."""
     plt = pyplot()
