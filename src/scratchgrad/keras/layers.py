@@ -89,6 +89,7 @@ class _KernelLayer(Layer):
     ):
         super().__init__(**kwargs)
         self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self._kernel_init = _initializer(self, "kernel_initializer", kernel_initializer)
         self._bias_init = _initializer(self, "bias_initializer", bias_initializer)
         self._set_activation(activation)

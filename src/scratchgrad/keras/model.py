@@ -298,28 +298,33 @@ class Model(Training, Module):
             layer.set_weights(weights[start : start + size])
             start += size
 
+    def save(self, filepath: str) -> None:
+        """Save the model to a ``.keras`` file in Keras 3's format (config and weights; Keras 3 loads it)."""
+        from .saving import save_model
+
+        save_model(self, filepath)
+
     def save_weights(self, filepath: str) -> None:
-        """Save the weights to a safetensors file (atomically), keyed by layer name in PyTorch's layouts."""
+        """Save the weights, atomically: Keras 3's HDF5 layout for a ``.weights.h5`` path, else a safetensors file
+        keyed by layer name in PyTorch's layouts."""
         self._require_built("save_weights")
-        sgio.save_weights(self, filepath)
+        if str(filepath).endswith(".weights.h5"):
+            from .saving import save_weights
+
+            save_weights(self, filepath)
+        else:
+            sgio.save_weights(self, filepath)
 
     def load_weights(self, filepath: str) -> None:
-        """Load weights saved by ``save_weights`` from a model with the same layers."""
+        """Load weights saved by ``save_weights`` (or by Keras 3, for ``.weights.h5``) from a model with the same
+        layers."""
         self._require_built("load_weights")
-        sgio.load_into(self, filepath)
+        if str(filepath).endswith(".weights.h5"):
+            from .saving import load_weights
 
-    def export(self, filepath: str, format: str = "onnx") -> None:  # noqa: A002  (Keras's argument name)
-        """Write the model for inference elsewhere, batch size left open: format="onnx" (ONNX Runtime and
-        other engines; needs the ``onnx`` extra). Input and output stay channels-last, as the model takes them."""
-        from .. import onnx as sg_onnx
-
-        if format != "onnx":
-            raise ValueError(f"export: format must be 'onnx' (the only one here); received format={format!r}")
-        self._require_built("export")
-        shapes = self.input_shape if isinstance(self.input_shape, list) else [self.input_shape]
-        examples = tuple(np.zeros((1, *s[1:]), dtype=backend.get_default_dtype()) for s in shapes)
-        outputs = len(self.output_shape) if isinstance(self.output_shape, list) else 1
-        sg_onnx.export(self, examples, filepath, dynamic_axes=sg_onnx.dynamic_batch(len(examples), outputs))
+            load_weights(self, filepath)
+        else:
+            sgio.load_into(self, filepath)
 
     # ---- display ---------------------------------------------------------------------------------------
     def summary(

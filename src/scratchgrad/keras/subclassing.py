@@ -139,8 +139,11 @@ class Subclassing:
         return [(key, None, trainable, getattr(self.module, key)) for key, trainable in self.__dict__.get("_added", [])]
 
     def get_config(self) -> dict[str, Any]:
-        """The arguments that rebuild the layer: ``name`` and ``trainable`` here; a subclass adds its own."""
-        return {"name": self.name, "trainable": bool(getattr(self, "_trainable", True)), "dtype": "float32"}
+        """The arguments that rebuild the layer, as Keras names them: ``name``, ``trainable`` and ``dtype`` for
+        every layer, then a built-in layer's own (``units``, ``activation``, ...); a subclass adds its own."""
+        from .serialization import layer_config
+
+        return layer_config(self)  # type: ignore[arg-type]
 
 
 def _once(build: Callable) -> Callable:
