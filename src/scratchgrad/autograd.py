@@ -149,7 +149,7 @@ class Function:
                 y = self.forward(*arrays)
                 self.inputs = inputs
                 if self.saved:
-                    self.versions = tuple(x._version if isinstance(x, _Tensor) else 0 for x in inputs)
+                    self.versions = tuple(x._version[0] if isinstance(x, _Tensor) else 0 for x in inputs)
                 return _Tensor._make(y, True, self)
         self.needs_input_grad = (False,) * len(inputs)
         return _Tensor._make(self.forward(*arrays))
@@ -204,14 +204,14 @@ def _node_of(x: Any) -> Any:
 
 def _check_unchanged(fn: Function, output: Any) -> None:
     """Refuse to differentiate through arrays that an in-place op changed after ``fn`` saved them."""
-    changed = [(x, v) for x, v in zip(fn.inputs, fn.versions) if isinstance(x, _Tensor) and x._version != v]
-    if output is not None and output._version != fn.out_version:
+    changed = [(x, v) for x, v in zip(fn.inputs, fn.versions) if isinstance(x, _Tensor) and x._version[0] != v]
+    if output is not None and output._version[0] != fn.out_version:
         changed.append((output, fn.out_version))
     if changed:
         x, v = changed[0]
         raise RuntimeError(
             f"one of the tensors that {fn.name()} saved for backward (shape {tuple(x.shape)}) was changed by an "
-            f"in-place operation: it is at version {x._version}, backward needs version {v}. Change a copy "
+            f"in-place operation: it is at version {x._version[0]}, backward needs version {v}. Change a copy "
             "(t.clone()) instead, or make the in-place change after backward."
         )
 

@@ -130,3 +130,33 @@ def test_setitem_bumps_the_version_too():
 def test_in_place_dtype_that_cannot_hold_the_result_is_refused():
     with pytest.raises(TypeError, match="dtype float.* cannot be stored in a tensor of dtype int64"):
         sg.tensor([1, 2]).add_(0.5)
+
+
+def test_an_in_place_change_through_a_view_reaches_the_saved_base(torch):
+    for lib in (sg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        s = lib.tensor([3.0, 4.0])
+        y = (x * s).sum()  # Mul saved s
+        s[0:1].mul_(2)  # changes s through a view
+        with pytest.raises(RuntimeError, match="in-?place"):
+            y.backward()
+
+
+def test_an_in_place_change_of_the_base_reaches_a_saved_view(torch):
+    for lib in (sg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        s = lib.tensor([[3.0, 4.0]])
+        y = (x * s.view(2)).sum()  # Mul saved the view
+        s.add_(1)
+        with pytest.raises(RuntimeError, match="in-?place"):
+            y.backward()
+
+
+def test_a_copy_made_by_advanced_indexing_is_its_own(torch):
+    for lib in (sg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        s = lib.tensor([3.0, 4.0])
+        y = (x * s).sum()
+        s[lib.tensor([0, 1])].add_(1)  # a copy: s is unchanged
+        y.backward()
+        np.testing.assert_array_equal(np.asarray(x.grad), [3.0, 4.0])

@@ -73,7 +73,7 @@ class TensorCore:
         self.creator: autograd.Function | None = None
         self.name = name
         self._retain_grad = False
-        self._version = 0
+        self._version = [0]  # one cell, shared with the views of this tensor's memory
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False, creator: autograd.Function | None = None) -> Tensor:
@@ -85,7 +85,7 @@ class TensorCore:
         t.creator = creator
         t.name = None
         t._retain_grad = False
-        t._version = 0
+        t._version = [0]
         return t  # type: ignore[return-value]
 
     @property
@@ -135,7 +135,9 @@ class TensorCore:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no creator, no gradient)."""
-        return autograd.wrap(self.data)
+        out = autograd.wrap(self.data)
+        out._version = self._version  # the same memory: an in-place change to either is a change to both
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":

@@ -29,7 +29,7 @@ class InPlaceMixin:
     data: Any
     creator: Any
     requires_grad: bool
-    _version: int
+    _version: list[int]
 
     def _in_place(self, op: Callable[..., Tensor], *args: Any) -> Tensor:
         """Make this tensor ``op(self, *args)``: recorded in the graph when gradients flow, else in place."""
@@ -42,7 +42,7 @@ class InPlaceMixin:
                 raise TypeError(f"in-place result of dtype {out.dtype} cannot be stored in a tensor of dtype "
                                 f"{self.data.dtype}; use the out-of-place op instead")  # fmt: skip
             self.data[...] = out
-            self._version += 1
+            self._version[0] += 1
             return self  # type: ignore[return-value]
         if self.requires_grad and self.creator is None:
             raise RuntimeError(
@@ -50,11 +50,11 @@ class InPlaceMixin:
                 "that no longer exist. Change it under no_grad() (as an optimizer does) or work on a clone()."
             )
         before = wrap(self.data)  # the old value, as the input of the recorded op
-        before.requires_grad, before.creator, before._version = self.requires_grad, self.creator, self._version
+        before.requires_grad, before.creator, before._version = self.requires_grad, self.creator, [self._version[0]]
         out = op(before, *args)
         self.data, self.creator, self.requires_grad = out.data, out.creator, True
-        self._version += 1
-        out.creator.out_version = self._version
+        self._version = [self._version[0] + 1]  # new memory: no longer a view, so its own counter
+        out.creator.out_version = self._version[0]
         return self  # type: ignore[return-value]
 
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
@@ -86,6 +86,6 @@ class InPlaceMixin:
     def __setitem__(self, index: Any, value: Any) -> None:
         if not (autograd.is_grad_enabled() and (self.requires_grad or getattr(value, "requires_grad", False))):
             self.data[index] = array_of(value)  # the common case, without an op: a plain store
-            self._version += 1
+            self._version[0] += 1
             return
         self._in_place(lambda x, v: _shape.setitem(x, index, v), value)
