@@ -326,6 +326,19 @@ class Model(Training, Module):
         else:
             sgio.load_into(self, filepath)
 
+    def export(self, filepath: str, format: str = "onnx") -> None:  # noqa: A002  (Keras's argument name)
+        """Write the model for inference elsewhere, batch size left open: format="onnx" (ONNX Runtime and
+        other engines; needs the ``onnx`` extra). Input and output stay channels-last, as the model takes them."""
+        from .. import onnx as sg_onnx
+
+        if format != "onnx":
+            raise ValueError(f"export: format must be 'onnx' (the only one here); received format={format!r}")
+        self._require_built("export")
+        shapes = self.input_shape if isinstance(self.input_shape, list) else [self.input_shape]
+        examples = tuple(np.zeros((1, *s[1:]), dtype=backend.get_default_dtype()) for s in shapes)
+        outputs = len(self.output_shape) if isinstance(self.output_shape, list) else 1
+        sg_onnx.export(self, examples, filepath, dynamic_axes=sg_onnx.dynamic_batch(len(examples), outputs))
+
     # ---- display ---------------------------------------------------------------------------------------
     def summary(
         self,
