@@ -158,3 +158,25 @@ def test_keras_model_export_method(images, tmp_path):
     np.testing.assert_allclose(session.run(None, {"input": x})[0], model.predict(x), rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="format must be 'onnx'.*received format='tf_saved_model'"):
         model.export(str(tmp_path / "m"), format="tf_saved_model")
+
+
+def _keras_functional_shortcut():
+    """A Functional model with a residual Add and a Concatenate of two branches."""
+    from scratchgrad import keras
+    from scratchgrad.keras import layers
+
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    y = layers.Conv2D(8, 3, padding="same")(x)
+    x = layers.ReLU()(layers.Add()([x, y]))
+    x = layers.Concatenate()([x, layers.Conv2D(4, 1)(inputs)])
+    x = layers.MaxPooling2D(2)(x)
+    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(x))
+    return keras.Model(inputs, outputs)
+
+
+def test_keras_functional_model_with_a_shortcut(images, tmp_path):
+    model = _keras_functional_shortcut()
+    assert_runtime_matches(model, images.transpose(0, 2, 3, 1), tmp_path / "functional.onnx")
+    ops = {n.op_type for n in onnx.load(tmp_path / "functional.onnx").graph.node}
+    assert {"Add", "Concat", "Transpose"} <= ops
