@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from scratchgrad.ops.activation import identity, sigmoid, softmax
-from scratchgrad.ops.loss import binary_cross_entropy, cross_entropy, cross_entropy_error, mse_loss, sum_squared_error
+from scratchgrad.ops.cross_entropy import cross_entropy, cross_entropy_error
+from scratchgrad.ops.loss import binary_cross_entropy, mse_loss, sum_squared_error
 
 
 def main() -> None:

@@ -1,5 +1,8 @@
 """Layers: thin Modules that hold parameters and call the ops in ``nn.functional``.
 
+This module holds Linear, Conv2d, the reshaping and argument-free activation layers and ResidualBlock, and
+re-exports the pooling, normalisation and dropout layers (their own modules) so ``nn.layers`` lists every layer.
+
 Shapes are PyTorch's: (N, features) for Linear and BatchNorm1d, (N, C, H, W) for the 2-D layers.
 """
 
@@ -8,58 +11,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
-from .. import backend
 from ..autograd import Tensor
-from ..ops import activation, conv, linear, norm, pool, shape
+from ..ops import activation, conv, linear, shape
 from . import init
-from .module import Module, Parameter, Sequential
-
-
-def _empty(*shape: int) -> Parameter:
-    return Parameter(backend.xp.zeros(shape, dtype=backend.get_default_dtype()))
-
-
-def _whole(layer: str, name: str, value: Any, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``, else an error naming the layer, the argument and what it received.
-
-    PyTorch's layers take a zero size or stride at construction and fail later (or never); ours refuse at once.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{layer}: {name} must be an int; got {name}={value!r} of type {type(value).__name__}")
-    _at_least(layer, name, value, value, minimum)
-    return int(value)
-
-
-def _whole_pair(layer: str, name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints as (height, width), each checked as ``_whole`` checks one."""
-    pair = conv.pair(value, f"{layer}: {name}")
-    _at_least(layer, name, min(pair), value, minimum)
-    return pair
-
-
-def _at_least(layer: str, name: str, smallest: Any, value: Any, minimum: int) -> None:
-    if smallest < minimum:
-        bound = "greater than zero" if minimum == 1 else f"at least {minimum}"
-        raise ValueError(f"{layer}: {name} must be {bound}, but got {name}={value!r}")
-
-
-def _real(layer: str, name: str, value: Any, accept: Any, expected: str) -> float:
-    """A finite number that ``accept`` takes, else an error naming the layer, the argument and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{layer}: {name} must be a number; got {name}={value!r} of type {type(value).__name__}")
-    if not (math.isfinite(value) and accept(value)):
-        bound = f" {expected}" if expected else ""
-        raise ValueError(f"{layer}: {name} must be a finite number{bound}, but got {name}={value!r}")
-    return float(value)
-
-
-def _input(layer: Module, x: Any) -> Any:
-    """Refuse what is neither a Tensor nor an array, as PyTorch refuses a list: naming the type received."""
-    if not (isinstance(x, Tensor) or hasattr(x, "__array_interface__") or hasattr(x, "__cuda_array_interface__")):
-        raise TypeError(f"{type(layer).__name__}: input must be a Tensor (or an array), not {type(x).__name__}")
-    return x
+from .checks import check_input, empty, whole, whole_pair
+from .module import Module, Sequential
+from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, LocalResponseNorm  # noqa: F401 (re-exported)
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401 (re-exported)
 
 
 class Linear(Module):
@@ -79,13 +37,13 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        self.in_features = _whole("Linear", "in_features", in_features)
-        self.out_features = _whole("Linear", "out_features", out_features)
-        self.weight = init.he_normal_(_empty(out_features, in_features))
-        self.bias = _empty(out_features) if bias else None
+        self.in_features = whole("Linear", "in_features", in_features)
+        self.out_features = whole("Linear", "out_features", out_features)
+        self.weight = init.he_normal_(empty(out_features, in_features))
+        self.bias = empty(out_features) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        return linear.linear(_input(self, x), self.weight, self.bias)
+        return linear.linear(check_input(self, x), self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -120,17 +78,17 @@ class Conv2d(Module):
         floor_mode: bool = False,
     ):
         super().__init__()
-        self.in_channels = _whole("Conv2d", "in_channels", in_channels)
-        self.out_channels = _whole("Conv2d", "out_channels", out_channels)
-        self.kernel_size = _whole_pair("Conv2d", "kernel_size", kernel_size)
-        self.stride = _whole_pair("Conv2d", "stride", stride)
-        self.padding = _whole_pair("Conv2d", "padding", padding, minimum=0)
+        self.in_channels = whole("Conv2d", "in_channels", in_channels)
+        self.out_channels = whole("Conv2d", "out_channels", out_channels)
+        self.kernel_size = whole_pair("Conv2d", "kernel_size", kernel_size)
+        self.stride = whole_pair("Conv2d", "stride", stride)
+        self.padding = whole_pair("Conv2d", "padding", padding, minimum=0)
         self.floor_mode = floor_mode
-        self.weight = init.he_normal_(_empty(out_channels, in_channels, *self.kernel_size))
-        self.bias = _empty(out_channels) if bias else None
+        self.weight = init.he_normal_(empty(out_channels, in_channels, *self.kernel_size))
+        self.bias = empty(out_channels) if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        if _input(self, x).ndim != 4 or x.shape[1] != self.in_channels:
+        if check_input(self, x).ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Conv2d({self.in_channels}, {self.out_channels}): expected input of shape "
                 f"(N, {self.in_channels}, H, W); received {tuple(x.shape)}"
@@ -146,133 +104,43 @@ class Conv2d(Module):
         return s
 
 
-class _Pool2d(Module):
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
-        super().__init__()
-        name = type(self).__name__
-        k = _whole_pair(name, "kernel_size", kernel_size)
-        _whole_pair(name, "stride", kernel_size if stride is None else stride)
-        p = _whole_pair(name, "padding", padding, minimum=0)
-        if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-            raise ValueError(f"{name}: padding must be at most half of kernel_size, but got padding={padding!r} "
-                             f"and kernel_size={kernel_size!r}")
-        # Kept as given (an int stays an int), as PyTorch's repr shows them.
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size``: the inverse of Flatten.
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    Args:
+        dim: the axis to split (negative counts from the end).
+        unflattened_size: the sizes it becomes; their product must equal that axis's size (one may be -1).
 
-
-class MaxPool2d(_Pool2d):
-    """Maximum over each window. Shapes: (N, C, H, W) -> (N, C, OH, OW); stride defaults to kernel_size.
-
-    Example: MaxPool2d(2)(x) with x of shape (100, 30, 24, 24) has shape (100, 30, 12, 12).
+    Shape: (N, C*H*W) -> (N, C, H, W) for Unflatten(1, (C, H, W)).
+    Example: Unflatten(1, (16, 4, 4))(x) with x of shape (8, 256) has shape (8, 16, 4, 4).
     """
 
-    is_max_pool = True
-
-    def forward(self, x: Any) -> Tensor:
-        return pool.max_pool2d(_input(self, x), self.kernel_size, self.stride, self.padding)
-
-
-class AvgPool2d(_Pool2d):
-    """Mean over each window (LeNet's subsampling). Shapes as MaxPool2d."""
-
-    def forward(self, x: Any) -> Tensor:
-        return pool.avg_pool2d(_input(self, x), self.kernel_size, self.stride, self.padding)
-
-
-class AdaptiveAvgPool2d(Module):
-    """Average down to ``output_size`` (1 gives ResNet's global average pooling): (N, C, H, W) -> (N, C, oh, ow)."""
-
-    def __init__(self, output_size: Any = 1):
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]):
         super().__init__()
-        _whole_pair("AdaptiveAvgPool2d", "output_size", output_size)
-        self.output_size = output_size
-
-    def forward(self, x: Any) -> Tensor:
-        return pool.adaptive_avg_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
-
-class _BatchNorm(Module):
-    expected_ndim: tuple[int, ...] = ()
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
-        super().__init__()
-        name = type(self).__name__
-        self.num_features = _whole(name, "num_features", num_features)
-        self.eps = _real(name, "eps", eps, lambda v: v > 0, "> 0")
-        self.momentum = _real(name, "momentum", momentum, lambda v: 0 <= v <= 1, "in [0, 1]")
-        dtype = backend.get_default_dtype()
-        self.weight = Parameter(backend.xp.ones(num_features, dtype=dtype)) if affine else None
-        self.bias = _empty(num_features) if affine else None
-        self.register_buffer("running_mean", backend.xp.zeros(num_features, dtype=dtype))
-        self.register_buffer("running_var", backend.xp.ones(num_features, dtype=dtype))
-        # PyTorch keeps this counter in the state dict; we keep it too so our files load with strict=True.
-        self.register_buffer("num_batches_tracked", backend.xp.zeros((), dtype=backend.xp.int64))
-
-    def forward(self, x: Any) -> Tensor:
-        if _input(self, x).ndim not in self.expected_ndim or x.shape[1] != self.num_features:
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise TypeError(f"Unflatten: dim must be an int, but got dim={dim!r}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if not sizes or not all(isinstance(n, int) and (n >= 0 or n == -1) for n in sizes) or sizes.count(-1) > 1:
             raise ValueError(
-                f"{type(self).__name__}({self.num_features}): expected input with {self.expected_ndim} axes and "
-                f"{self.num_features} channels on axis 1; received shape {tuple(x.shape)}"
+                "Unflatten: unflattened_size must be a tuple of ints >= 0 (at most one -1), but got "
+                f"unflattened_size={unflattened_size!r}"
             )
-        if self.training:
-            self.num_batches_tracked += 1
-        return norm.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps
-        )
-
-    def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
-
-
-class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of (N, C) (or (N, C, L)) input, per feature C. Learns a scale (weight) and shift (bias)."""
-
-    expected_ndim = (2, 3)
-
-
-class BatchNorm2d(_BatchNorm):
-    """Batch normalisation of (N, C, H, W) input, per channel C (statistics over N, H and W)."""
-
-    expected_ndim = (4,)
-
-
-class Dropout(Module):
-    """Zero each element with probability ``p`` in training mode, scaling the rest by 1 / (1 - p); identity in eval."""
-
-    def __init__(self, p: float = 0.5):
-        super().__init__()
-        # p = 1 is allowed, as in PyTorch: every element is zeroed (no division by 1 - p happens).
-        self.p = _real("Dropout", "p", p, lambda v: 0 <= v <= 1, "in [0, 1]")
+        self.dim, self.unflattened_size = dim, sizes
 
     def forward(self, x: Any) -> Tensor:
-        return norm.dropout(x, self.p, self.training)
+        x = check_input(self, x)
+        dim = self.dim % x.ndim if -x.ndim <= self.dim < x.ndim else None
+        known = math.prod(n for n in self.unflattened_size if n != -1)
+        size = None if dim is None else x.shape[dim]
+        if size is None or (known * (size // max(known, 1)) != size if -1 in self.unflattened_size else known != size):
+            raise ValueError(
+                f"Unflatten: cannot split dim {self.dim} of input of shape {tuple(x.shape)} into "
+                f"{self.unflattened_size}"
+            )
+        return shape.reshape(x, (*x.shape[:dim], *self.unflattened_size, *x.shape[dim + 1 :]))
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
-
-
-class LocalResponseNorm(Module):
-    """AlexNet's local response normalisation across ``size`` neighbouring channels."""
-
-    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
-        super().__init__()
-        self.size = _whole("LocalResponseNorm", "size", size)
-        self.alpha = _real("LocalResponseNorm", "alpha", alpha, lambda v: v >= 0, ">= 0")
-        self.beta = _real("LocalResponseNorm", "beta", beta, lambda v: v >= 0, ">= 0")
-        self.k = _real("LocalResponseNorm", "k", k, lambda v: v > 0, "> 0")
-
-    def forward(self, x: Any) -> Tensor:
-        return norm.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
-
-    def extra_repr(self) -> str:
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Flatten(Module):
@@ -280,10 +148,10 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1):
         super().__init__()
-        self.start_dim = _whole("Flatten", "start_dim", start_dim, minimum=0)
+        self.start_dim = whole("Flatten", "start_dim", start_dim, minimum=0)
 
     def forward(self, x: Any) -> Tensor:
-        x = _input(self, x)
+        x = check_input(self, x)
         # The merged size spelled out, not -1: with N = 0 a -1 cannot be worked out (PyTorch gives (0, C*H*W)).
         return shape.reshape(x, (*x.shape[: self.start_dim], math.prod(x.shape[self.start_dim :])))
 
@@ -317,31 +185,6 @@ class Identity(Module):
 
     def forward(self, x: Any) -> Any:
         return x
-
-
-class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01):
-        super().__init__()
-        self.negative_slope = _real("LeakyReLU", "negative_slope", negative_slope, lambda v: True, "")
-
-    def forward(self, x: Any) -> Tensor:
-        return activation.leaky_relu(x, self.negative_slope)
-
-
-class Softmax(Module):
-    """Probabilities along ``dim`` (default the last axis)."""
-
-    def __init__(self, dim: int = -1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Any) -> Tensor:
-        return activation.softmax(x, self.dim)
-
-
-class LogSoftmax(Softmax):
-    def forward(self, x: Any) -> Tensor:
-        return activation.log_softmax(x, self.dim)
 
 
 class ResidualBlock(Module):

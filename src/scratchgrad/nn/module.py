@@ -7,7 +7,6 @@ dotted names (``0.weight``, ``conv1.bias``), so the weights load into the equiva
 
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator
 
@@ -17,6 +16,7 @@ from .. import backend
 from ..autograd import Tensor
 from ..device import move
 from ..tensor.convert import to_arguments
+from .state import IncompatibleKeys, _array, _warn_non_finite
 
 
 class Parameter(Tensor):
@@ -57,6 +57,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_non_persistent", set())
 
     # ---- registration ----------------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -88,9 +90,17 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, array: Any) -> None:
-        """State that is saved with the weights but not learned (BatchNorm's running statistics)."""
-        self._buffers[name] = None if array is None else backend.as_array(array)
+    def register_buffer(self, name: str, array: Any, persistent: bool = True) -> None:
+        """State that is not learned but moves with the module (BatchNorm's running statistics).
+
+        ``persistent=False`` keeps it out of ``state_dict()``. The name must be new to the module.
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: the name must be a non-empty string without '.'; received {name!r}")
+        if name not in self._buffers and (name in self.__dict__ or name in self._parameters or name in self._modules):
+            raise KeyError(f"register_buffer: {type(self).__name__} already has an attribute {name!r}")
+        self._buffers[name] = None if array is None else backend.as_array(_array(array))
+        (self._non_persistent.discard if persistent else self._non_persistent.add)(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         self._modules[name] = module
@@ -100,6 +110,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for hook in list(self._forward_pre_hooks.values()):
+            changed = hook(self, args)
+            if changed is not None:  # a pre-hook may replace the inputs, as in PyTorch
+                args = changed if isinstance(changed, tuple) else (changed,)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
@@ -107,13 +121,19 @@ class Module:
         return out
 
     def register_forward_hook(self, hook: Callable[[Module, tuple, Any], None]) -> Callable[[], None]:
-        """Call ``hook(module, inputs, output)`` after every forward; returns a function that removes it."""
-        key = object()
-        self._forward_hooks[key] = hook
-        return lambda: self._forward_hooks.pop(key, None)
+        """Call ``hook(module, inputs, output)`` after every forward; returns a handle: ``handle.remove()`` (or
+        ``handle()``) removes it."""
+        return RemovableHandle(self._forward_hooks, hook)
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple], Any]) -> Callable[[], None]:
+        """Call ``hook(module, inputs)`` before every forward; a return value other than None replaces the inputs
+        (a tuple, or one value). Returns a handle whose ``remove()`` removes the hook."""
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     def train(self, mode: bool = True) -> Module:
-        """Training mode: dropout drops, batch norm uses batch statistics. Returns self."""
+        """Training mode (``mode=False``: evaluation): dropout drops, batch norm uses batch statistics. Returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode must be True or False; received {mode!r}")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -166,13 +186,25 @@ class Module:
                 if buf is not None:
                     yield (f"{module_name}.{name}" if module_name else name), buf
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: None by default, fresh zeros with ``set_to_none=False``."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = backend.get_array_module(param.grad).zeros_like(param.grad)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter, e.g. a pretrained backbone; returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
-        for module in self.modules():
-            fn(module)
+        """Call ``fn`` on every submodule, children before their parent and self last (PyTorch's order)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     # ---- weights in and out ----------------------------------------------------------------------------
@@ -185,15 +217,16 @@ class Module:
                 if param is not None:
                     state[prefix + name] = param.data
             for name, buf in module._buffers.items():
-                if buf is not None:
+                if buf is not None and name not in module._non_persistent:
                     state[prefix + name] = buf
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Copy arrays into the parameters and buffers of the same names.
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays (or Tensors) into the parameters and buffers of the same names.
 
-        Raises ``KeyError`` listing missing and unexpected keys (when ``strict``) and ``ValueError`` listing
-        every key whose shape differs, before anything is changed.
+        Returns ``(missing_keys, unexpected_keys)``, as PyTorch does; with ``strict`` either one non-empty is a
+        ``KeyError`` listing both. A key whose shape differs is a ``ValueError`` listing every such key. Both
+        are raised before anything is changed.
         """
         targets = self._state_targets()
         missing = sorted(k for k in targets if k not in state)
@@ -220,6 +253,7 @@ class Module:
             else:
                 old = module._buffers[name]
                 module._buffers[name] = value.astype(old.dtype, copy=True)
+        return IncompatibleKeys(missing, unexpected)
 
     def _state_targets(self) -> dict[str, tuple[Module, str, tuple[int, ...], str]]:
         targets = {}
@@ -229,7 +263,7 @@ class Module:
                 if param is not None:
                     targets[prefix + name] = (module, name, param.shape, "param")
             for name, buf in module._buffers.items():
-                if buf is not None:
+                if buf is not None and name not in module._non_persistent:
                     targets[prefix + name] = (module, name, tuple(buf.shape), "buffer")
         return targets
 
@@ -278,21 +312,17 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _array(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+class RemovableHandle:
+    """Registers ``hook`` in ``table``; ``remove()`` (PyTorch's spelling) or calling the handle takes it out."""
 
+    def __init__(self, table: dict, hook: Callable[..., Any]):
+        self.table, self.key = table, object()
+        table[self.key] = hook
 
-def _warn_non_finite(owner: str, state: dict[str, Any]) -> None:
-    """Warn, naming the keys, when loaded floats hold NaN or inf: such a model outputs NaN, but a file may hold
-    them on purpose (a diverged run kept for study), so this is a warning, not a refusal."""
-    bad = []
-    for key, value in state.items():
-        array = backend.to_numpy(_array(value))
-        if np.asarray(array).dtype.kind in "fc" and not np.isfinite(array).all():
-            bad.append(key)
-    if bad:
-        warnings.warn(f"load_state_dict for {owner}: non-finite values (NaN or inf) in {bad}; the model will "
-                      "compute NaN from them", RuntimeWarning, stacklevel=3)
+    def remove(self) -> None:
+        self.table.pop(self.key, None)
+
+    __call__ = remove
 
 
 class Sequential(Module):
@@ -360,28 +390,6 @@ def _commutes(activation: Module, pool: Module) -> bool:
         and not activation._forward_hooks
         and not pool._forward_hooks
     )
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters are registered (children named 0, 1, 2, ...)."""
-
-    def __init__(self, modules: Iterable[Module] = ()):
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), _check_module(module, str(len(self._modules))))
-        return self
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
 
 def _check_module(module: Any, name: str) -> Module:

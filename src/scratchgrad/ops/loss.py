@@ -1,6 +1,7 @@
-"""Loss functions: mean squared error, cross-entropy (fused with softmax), binary cross-entropy.
+"""Regression and binary losses: mean squared error, L1, smooth L1 (Huber), binary cross-entropy.
 
-``reduction`` is "mean" (the default, as in PyTorch), "sum" or "none".
+``reduction`` is "mean" (the default, as in PyTorch), "sum" or "none". Cross-entropy and the negative
+log-likelihood are in ``cross_entropy.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
-from .activation import _log_softmax, _sigmoid
+from .activation import _sigmoid
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -73,116 +74,55 @@ def sum_squared_error(y: Any, t: Any) -> Tensor:
     return MSELoss("sum")(y, t) * 0.5
 
 
-class CrossEntropy(Function):
-    """Softmax followed by cross-entropy, fused: loss = -sum(t * log_softmax(x)) / N; dx = (softmax(x) - t) / N.
+class SmoothL1Loss(Function):
+    """Huber-like loss of d = y - t: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; beta = 0 is L1.
 
-    Fusing them is both faster and stable: log_softmax never takes the log of a probability that rounded to 0,
-    and the backward is the notes' clean (y - t) / N instead of a division by y.
+    dy = d / beta inside, sign(d) outside; dt = -dy. ``l1_loss`` is this with beta = 0 (|d|, gradient sign(d)).
     """
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0):
-        _check_reduction("cross_entropy", reduction)
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1); received {label_smoothing}")
-        self.reduction, self.smoothing = reduction, label_smoothing
+    def __init__(self, reduction: str = "mean", beta: float = 1.0, name: str = "smooth_l1_loss"):
+        _check_reduction(name, reduction)
+        if not beta >= 0:
+            raise ValueError(f"{name}: beta must be a number >= 0; received {beta!r}")
+        self.reduction, self.beta, self.name = reduction, float(beta), name
 
-    def forward(self, x, t):
-        xp = get_array_module(x)
-        t = xp.asarray(t)  # labels may come as a Python int or list
-        single = x.ndim == 1  # one sample (C,) as in the notes' first examples
-        if single:
-            x, t = x[None], t[None]
-        t = _target_distribution(x, t, xp)
-        if self.smoothing:
-            t = t * (1 - self.smoothing) + self.smoothing / x.shape[1]
-        logp = _log_softmax(x, axis=1)
-        loss = -(t * logp).sum(axis=1)
-        self.save_for_backward(logp, t)
-        self.single = single
-        loss = _reduce(loss, self.reduction, "cross_entropy")
-        return loss[0] if single and self.reduction == "none" else loss
+    def forward(self, y, t):
+        xp = get_array_module(y)
+        diff = y - _same_shape_target(self.name, y, t)
+        size = xp.abs(diff)
+        if self.beta == 0:
+            loss = size
+        else:
+            loss = xp.where(size < self.beta, 0.5 * diff * diff / self.beta, size - 0.5 * self.beta)
+        self.save_for_backward(diff)
+        return _reduce(loss.astype(y.dtype, copy=False), self.reduction, self.name)
 
     def backward(self, gy):
-        logp, t = self.saved
-        xp = get_array_module(logp)
-        # d/dx of -sum(t log_softmax(x)) = softmax(x) * sum(t) - t; sum(t) = 1 for labels and one-hot rows.
-        gx = self._scale(xp.exp(logp) * t.sum(axis=1, keepdims=True) - t, gy)
-        gt = None
-        if self.needs_input_grad[1]:  # soft targets that are themselves learned (e.g. a teacher's output)
-            # d/dt of -sum(t' log_softmax(x)), with the smoothed target t' = t (1 - smoothing) + smoothing / C.
-            gt = self._scale(logp * -(1 - self.smoothing), gy)
-        if self.single:
-            return gx[0], (None if gt is None else gt[0])
-        return gx, gt
-
-    def _scale(self, g, gy):
-        """Multiply the per-element gradient (N, C) by d(reduced loss)/d(per-sample loss), in place."""
-        if self.reduction == "mean":
-            g *= gy / len(g)
-        elif self.reduction == "sum":
-            g *= gy
-        else:
-            g *= (gy[None] if self.single else gy)[:, None]
-        return g
+        (diff,) = self.saved
+        xp = get_array_module(diff)
+        g = xp.sign(diff) if self.beta == 0 else xp.clip(diff / self.beta, -1, 1)
+        g = g * (gy / diff.size if self.reduction == "mean" else gy)
+        ny, nt = self.needs_input_grad
+        return (g if ny else None, -g if nt else None)
 
 
-def _target_distribution(x: Any, t: Any, xp: Any) -> Any:
-    """Targets as a (N, C) distribution: int labels become one-hot rows, float targets are checked and kept."""
-    n, c = x.shape
-    if t.dtype.kind in "iub":
-        if t.shape != (n,):
-            raise ValueError(
-                f"cross_entropy: integer labels must have shape (N,) = ({n},) for logits of shape {x.shape}; "
-                f"received {t.shape}"
-            )
-        if n and (t.min() < 0 or t.max() >= c):
-            raise ValueError(
-                f"cross_entropy: labels must be in [0, {c - 1}] for {c} classes; received values from "
-                f"{int(t.min())} to {int(t.max())}"
-            )
-        onehot = xp.zeros_like(x)
-        onehot[xp.arange(n), t] = 1
-        return onehot
-    if t.shape != x.shape:
-        raise ValueError(
-            f"cross_entropy: one-hot / probability targets must have the logits' shape {x.shape}; received {t.shape}"
-        )
-    return t.astype(x.dtype, copy=False)
+def smooth_l1_loss(y: Any, t: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """F.smooth_l1_loss: squared below ``beta``, absolute above it (less swayed by outliers than MSE)."""
+    return SmoothL1Loss(reduction, beta)(y, t)
 
 
-def cross_entropy(logits: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy of raw scores ``logits`` (N, C) against ``target``.
-
-    ``target`` is either int labels of shape (N,) or one-hot / probability rows of shape (N, C). Softmax is
-    applied inside, as in ``torch.nn.functional.cross_entropy``: pass the scores, not probabilities.
-    """
-    return CrossEntropy(reduction, label_smoothing)(logits, target)
-
-
-def cross_entropy_error(y: Any, t: Any) -> Tensor:
-    """The notes' version on probabilities ``y`` (after softmax): -sum(t * log(y + 1e-7)) / N.
-
-    The 1e-7 keeps log(0) from being -inf. Prefer ``cross_entropy`` on logits, which needs no such guard.
-    """
-    from . import math as m
-
-    y_data = y.data if isinstance(y, Tensor) else y
-    t_data = t.data if isinstance(t, Tensor) else t
-    if t_data.size == y_data.size:
-        t_data = t_data.reshape(y_data.shape)
-    n = y_data.shape[0] if y_data.ndim == 2 else 1
-    if t_data.shape != y_data.shape:  # labels: pick each row's probability of its label
-        y = y[get_array_module(t_data).arange(n), t_data] if y_data.ndim == 2 else y[t_data]
-        return -m.log(y + 1e-7).sum() / n
-    return -(m.log(y + 1e-7) * t_data).sum() / n
+def l1_loss(y: Any, t: Any, reduction: str = "mean") -> Tensor:
+    """F.l1_loss: mean absolute error |y - t| (gradient sign(y - t), 0 where they are equal)."""
+    return SmoothL1Loss(reduction, 0.0, "l1_loss")(y, t)
 
 
 class BinaryCrossEntropy(Function):
     """-(t log p + (1 - t) log(1 - p)), with each log clamped at -100 as PyTorch does (so p = 0 or 1 is finite)."""
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: str = "mean", weight: Any = None):
         _check_reduction("binary_cross_entropy", reduction)
         self.reduction = reduction
+        self.weight = _data(weight)
 
     def forward(self, p, t):
         t = _same_shape_target("binary_cross_entropy", p, t)
@@ -196,47 +136,81 @@ class BinaryCrossEntropy(Function):
             log_p, log_1mp = xp.maximum(xp.log(p), -100), xp.maximum(xp.log1p(-p), -100)
         loss = -(t * log_p + (1 - t) * log_1mp)
         self.save_for_backward(p, t, log_p - log_1mp if self.needs_input_grad[1] else None)
-        return _reduce(loss, self.reduction, "binary_cross_entropy")
+        return _reduce(_weighted(loss, self.weight), self.reduction, "binary_cross_entropy")
 
     def backward(self, gy):
         p, t, log_odds = self.saved
         xp = get_array_module(p)
-        scale = gy / p.size if self.reduction == "mean" else gy
+        scale = _weighted(gy / p.size if self.reduction == "mean" else gy, self.weight)
         g = (p - t) / xp.maximum(p * (1 - p), 1e-12)
         g *= scale
         # d/dt = -(log p - log(1 - p)), with the same clamps as the loss.
         return g, (None if log_odds is None else log_odds * -scale)
 
 
-def binary_cross_entropy(p: Any, t: Any, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities ``p`` (after sigmoid) against targets ``t`` in [0, 1]."""
-    return BinaryCrossEntropy(reduction)(p, t)
+def binary_cross_entropy(p: Any, t: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """F.binary_cross_entropy of probabilities ``p`` (after sigmoid) against targets ``t`` in [0, 1].
+
+    ``weight`` (broadcastable to p) rescales each element's loss. Shapes: p and t alike; the result a scalar
+    (or p's shape with reduction="none").
+    """
+    return BinaryCrossEntropy(reduction, weight)(p, t)
 
 
 class BinaryCrossEntropyWithLogits(Function):
-    """Sigmoid + binary cross-entropy fused: max(x, 0) - x t + log(1 + exp(-|x|)); dx = sigmoid(x) - t."""
+    """Sigmoid + binary cross-entropy fused, with PyTorch's pos_weight c (1 when not given)::
 
-    def __init__(self, reduction: str = "mean"):
+        loss = (1 - t) x + (1 + (c - 1) t) softplus(-x),  softplus(-x) = max(-x, 0) + log(1 + exp(-|x|))
+        dx   = (1 + (c - 1) t) sigmoid(x) - c t           (= sigmoid(x) - t when c = 1)
+        dt   = -x + (c - 1) softplus(-x)
+    """
+
+    def __init__(self, reduction: str = "mean", weight: Any = None, pos_weight: Any = None):
         _check_reduction("binary_cross_entropy_with_logits", reduction)
         self.reduction = reduction
+        self.weight, self.pos_weight = _data(weight), _data(pos_weight)
 
     def forward(self, x, t):
         t = _same_shape_target("binary_cross_entropy_with_logits", x, t)
         xp = get_array_module(x)
-        loss = xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))
-        self.save_for_backward(_sigmoid(x), t, x if self.needs_input_grad[1] else None)
-        return _reduce(loss, self.reduction, "binary_cross_entropy_with_logits")
+        softplus = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        c = 1 if self.pos_weight is None else self.pos_weight
+        loss = (1 - t) * x + (1 + (c - 1) * t) * softplus
+        self.save_for_backward(_sigmoid(x), t, x if self.needs_input_grad[1] else None, softplus)
+        return _reduce(_weighted(loss, self.weight), self.reduction, "binary_cross_entropy_with_logits")
 
     def backward(self, gy):
-        p, t, x = self.saved
-        scale = gy / p.size if self.reduction == "mean" else gy
-        g = p - t
-        g *= scale
-        return g, (None if x is None else x * -scale)  # d/dt = -x
+        p, t, x, softplus = self.saved
+        scale = _weighted(gy / p.size if self.reduction == "mean" else gy, self.weight)
+        if self.pos_weight is None:
+            g = p - t
+            gt = None if x is None else -x
+        else:
+            c = self.pos_weight
+            g = (1 + (c - 1) * t) * p - c * t
+            gt = None if x is None else -x + (c - 1) * softplus
+        g = g * scale
+        return g, (None if gt is None else gt * scale)
 
 
-def binary_cross_entropy_with_logits(x: Any, t: Any, reduction: str = "mean") -> Tensor:
-    return BinaryCrossEntropyWithLogits(reduction)(x, t)
+def binary_cross_entropy_with_logits(
+    x: Any, t: Any, weight: Any = None, reduction: str = "mean", pos_weight: Any = None
+) -> Tensor:
+    """F.binary_cross_entropy_with_logits: sigmoid and binary cross-entropy in one stable step, on scores ``x``.
+
+    ``weight`` rescales each element; ``pos_weight`` (one per class, broadcast over the last axis) weighs the
+    positive targets, c > 1 trading precision for recall.
+    """
+    return BinaryCrossEntropyWithLogits(reduction, weight, pos_weight)(x, t)
+
+
+def _data(value: Any) -> Any:
+    """The array of a Tensor (weights given as Tensors are constants here, as in PyTorch's losses)."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _weighted(values: Any, weight: Any) -> Any:
+    return values if weight is None else values * weight
 
 
 class _quiet:

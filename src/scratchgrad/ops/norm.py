@@ -109,15 +109,17 @@ class Dropout(Function):
     no dropout bookkeeping, which is also what PyTorch and Keras do.
     """
 
-    def __init__(self, p: float):
+    def __init__(self, p: float, whole_channels: bool = False):
         self.p = p
+        self.whole_channels = whole_channels  # Dropout2d: one draw per (sample, channel), shared by its pixels
 
     def forward(self, x):
         xp = get_array_module(x)
+        shape = x.shape[:2] + (1,) * (x.ndim - 2) if self.whole_channels else x.shape
         if self.p >= 1.0:
-            mask = xp.zeros_like(x)
+            mask = xp.zeros(shape, dtype=x.dtype)
         else:
-            keep = backend.rng().random(x.shape, dtype=x.dtype) >= self.p
+            keep = backend.rng().random(shape, dtype=x.dtype) >= self.p
             mask = keep * x.dtype.type(1.0 / (1.0 - self.p))
         self.save_for_backward(mask)
         return x * mask
@@ -127,13 +129,24 @@ class Dropout(Function):
         return gy * mask
 
 
-def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
-    """F.dropout: identity when ``training`` is False or p = 0."""
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """F.dropout: identity when ``training`` is False or p = 0 (``inplace`` is accepted and ignored)."""
+    return _dropout("dropout", x, p, training, False)
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """F.dropout2d: zero whole channels of (N, C, H, W) input, each with probability p; survivors scaled 1/(1-p)."""
+    if getattr(x, "ndim", 4) not in (3, 4):
+        raise ValueError(f"dropout2d: expected input of shape (N, C, H, W) or (C, H, W); received {tuple(x.shape)}")
+    return _dropout("dropout2d", x, p, training, True)
+
+
+def _dropout(name: str, x: Any, p: float, training: bool, whole_channels: bool) -> Tensor:
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be a probability in [0, 1]; received {p}")
+        raise ValueError(f"{name}: p must be a probability in [0, 1]; received {p}")
     if not training or p == 0.0:
         return x if isinstance(x, Tensor) else Tensor(x)
-    return Dropout(p)(x)
+    return Dropout(p, whole_channels)(x)
 
 
 def _channel_window_sum(a: Any, before: int, after: int) -> Any:

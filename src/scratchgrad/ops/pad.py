@@ -80,3 +80,51 @@ def pad(x: Any, padding: int | Sequence[int], value: float = 0.0) -> Tensor:
     bottom and one column on the right, as Keras's "same" padding adds for a 2x2 kernel with stride 2 on 27.
     """
     return Pad2d(padding, value)(x)
+
+
+class ConstantPad(Function):
+    """y = x with ``value`` around its trailing axes, PyTorch's order: (last_left, last_right, prev_left, ...).
+
+    backward: dx = gy with the border sliced off. F.pad of 4-D input over both spatial axes uses ``Pad2d``.
+    """
+
+    def __init__(self, widths: tuple[int, ...], value: float):
+        self.widths = widths
+        self.value = value
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        spec = self._spec(x.ndim)
+        self.inner = tuple(slice(before, before + n) for (before, _), n in zip(spec, x.shape))
+        y = xp.full(tuple(n + a + b for (a, b), n in zip(spec, x.shape)), self.value, dtype=x.dtype)
+        y[self.inner] = x
+        return y
+
+    def _spec(self, ndim: int) -> list[tuple[int, int]]:
+        pairs = [(self.widths[i], self.widths[i + 1]) for i in range(0, len(self.widths), 2)]
+        return [(0, 0)] * (ndim - len(pairs)) + pairs[::-1]
+
+    def backward(self, gy):
+        return gy[self.inner].copy()
+
+
+def torch_pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """F.pad as PyTorch spells it: ``pad`` = (left, right) of the last axis, then of the one before, ...
+
+    Only ``mode="constant"`` (filled with ``value``, 0 by default); widths must be >= 0.
+    Example: torch_pad(x, (1, 1, 2, 0)) with x (8, 3, 28, 28) has shape (8, 3, 30, 30).
+    """
+    if mode != "constant":
+        raise NotImplementedError(f'pad: only mode="constant" is implemented; received mode={mode!r}')
+    ndim = len(x.shape)
+    ok = isinstance(pad, (tuple, list)) and len(pad) % 2 == 0 and len(pad) // 2 <= ndim
+    if not ok or not all(isinstance(p, int) and p >= 0 for p in pad):
+        raise ValueError(
+            f"pad: pad must be an even-length tuple of ints >= 0, two per padded axis (at most {ndim} axes for "
+            f"input of shape {tuple(x.shape)}), last axis first; received {pad!r}"
+        )
+    value = 0.0 if value is None else value
+    if ndim == 4 and len(pad) == 4:
+        left, right, top, bottom = pad
+        return Pad2d((top, bottom, left, right), value)(x)
+    return ConstantPad(tuple(pad), value)(x)

@@ -224,10 +224,49 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     return AvgPool2d(kernel_size, stride, padding)(x)
 
 
+class AdaptiveAvgPool2d(Function):
+    """Average over PyTorch's adaptive windows: output row i covers input rows floor(i H / OH) to ceil((i+1) H / OH).
+
+    The windows may overlap or differ in size when OH does not divide H; each input position gets gy / area from
+    every window that holds it.
+    """
+
+    def __init__(self, output_size: tuple[int, int]):
+        self.out = output_size
+
+    def forward(self, x):
+        self.shape = x.shape
+        xp = get_array_module(x)
+        y = xp.empty(x.shape[:2] + self.out, dtype=x.dtype)
+        for (i, j), (rows, cols) in _adaptive_windows(x.shape[2:], self.out):
+            y[:, :, i, j] = x[:, :, rows, cols].mean(axis=(2, 3))
+        return y
+
+    def backward(self, gy):
+        gx = get_array_module(gy).zeros(self.shape, dtype=gy.dtype)
+        for (i, j), (rows, cols) in _adaptive_windows(self.shape[2:], self.out):
+            area = (rows.stop - rows.start) * (cols.stop - cols.start)
+            gx[:, :, rows, cols] += (gy[:, :, i, j] / area)[:, :, None, None]
+        return gx
+
+
+def _adaptive_windows(size: tuple[int, int], out: tuple[int, int]) -> list:
+    """((i, j), (row slice, column slice)) of every output position."""
+    def edges(n: int, m: int) -> list[slice]:
+        return [slice(i * n // m, -(-(i + 1) * n // m)) for i in range(m)]
+
+    rows, cols = edges(size[0], out[0]), edges(size[1], out[1])
+    return [((i, j), (r, c)) for i, r in enumerate(rows) for j, c in enumerate(cols)]
+
+
 def adaptive_avg_pool2d(x: Any, output_size: Any = 1) -> Tensor:
-    """Average to a fixed output size; here for sizes that divide the input (ResNet's global pooling is 1)."""
-    h, w = x.shape[2:]
-    oh, ow = pair(output_size, "output_size")
-    if h % oh or w % ow:
-        raise ValueError(f"adaptive_avg_pool2d: output size {(oh, ow)} must divide the input size {(h, w)}")
-    return avg_pool2d(x, (h // oh, w // ow))
+    """F.adaptive_avg_pool2d: (N, C, H, W) -> (N, C, OH, OW) for any output size (None keeps that input size).
+
+    Sizes that divide the input run as ordinary average pooling (ResNet's global pooling is output size 1).
+    """
+    h, w = x.shape[-2:]
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    oh, ow = pair(tuple(n if s is None else s for s, n in zip(sizes, (h, w))), "output_size")
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(x, (h // oh, w // ow))
+    return AdaptiveAvgPool2d((oh, ow))(x)
