@@ -20,7 +20,7 @@ def run_quick(name, tmp_path):
 def test_available_lists_every_lab_with_a_description():
     names = list(lab.available())
     assert names == ["activations", "gates", "gradient-descent", "optimizers", "weight-init", "batchnorm",
-                     "overfitting", "gradient-check", "filters"]
+                     "overfitting", "gradient-check", "filters", "graph"]
     assert all(len(d) > 20 for d in lab.available().values())
 
 

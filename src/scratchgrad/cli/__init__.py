@@ -1,5 +1,5 @@
 """The ``scratchgrad`` command: train, evaluate, predict, summary, gradcheck, models, datasets, lab, search,
-export.
+export, graph.
 
 Every command's ``--help`` shows an example. Bad arguments exit with status 2 and one line that says what was
 wrong; a traceback means a bug in scratchgrad, not in the command line.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-from .export import cmd_export
+from .export import cmd_export, cmd_graph
 from .parser import EXAMPLES, UsageError, build_parser
 from .predict import cmd_predict, predict_labels, read_images
 from .tools import cmd_datasets, cmd_gradcheck, cmd_lab, cmd_models, cmd_search, cmd_summary
@@ -21,7 +21,7 @@ __all__ = ["EXAMPLES", "UsageError", "build_parser", "main", "predict_labels", "
 COMMANDS = {
     "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "summary": cmd_summary,
     "gradcheck": cmd_gradcheck, "models": cmd_models, "datasets": cmd_datasets, "lab": cmd_lab, "search": cmd_search,
-    "export": cmd_export,
+    "export": cmd_export, "graph": cmd_graph,
 }
 
 

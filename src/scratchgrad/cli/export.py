@@ -31,3 +31,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {out} ({out.stat().st_size:,} bytes, {len(proto.graph.node)} ONNX nodes, opset 17): "
           f"input 'input' float32 (batch, {shape}), output 'output' (batch, {config['num_classes']}) class scores")
     return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Draw a zoo model's autograd graph (one forward pass on one blank image) as DOT, SVG, PNG or PDF."""
+    from .. import models
+    from ..viz.graph import INSTALL_HINT, model_graph
+
+    shape = tuple(args.input_shape)
+    model = models.get(args.model, input_shape=shape, num_classes=args.num_classes)
+    drawing = model_graph(model, np.zeros((1, *shape), dtype=np.float32))
+    out = Path(args.out)
+    with one_line_os_errors():
+        if out.suffix.lower() == ".dot":
+            drawing.save(out)
+        else:
+            try:
+                drawing.render(out)
+            except FileNotFoundError:
+                dot_file = drawing.save(out.with_suffix(".dot"))
+                raise UsageError(f"graph: {INSTALL_HINT}. Wrote the DOT text to {dot_file}") from None
+    nodes = drawing.source.count("shape=box")
+    print(f"wrote {out}: {args.model}'s graph for input (1, {', '.join(map(str, shape))}), {nodes} ops")
+    return 0

@@ -18,6 +18,7 @@ EXAMPLES = {
     "datasets": "scratchgrad datasets",
     "lab": "scratchgrad lab weight-init --out figures",
     "export": "scratchgrad export runs/cnn --format onnx --out cnn.onnx",
+    "graph": "scratchgrad graph --model simple_convnet --out g.svg",
     "search": "scratchgrad search --trials 100 --epochs 5 --param lr=1e-6:1e-2:log --param weight_decay=1e-8:1e-4:log",
 }
 
@@ -137,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", help="a run folder or its model.safetensors")
     p.add_argument("--format", default="onnx", help="onnx (the only format)")
     p.add_argument("--out", default=None, help="the file to write (default RUN/model.onnx)")
+
+    p = _add(sub, "graph", "draw a model's computational graph (autograd's, one forward pass) with Graphviz")
+    p.add_argument("--model", required=True, help="a name from 'scratchgrad models'")
+    p.add_argument("--out", default="graph.svg", help=".svg, .png or .pdf (needs Graphviz's dot), or .dot (text)")
+    p.add_argument("--input-shape", type=_shape, default=(1, 28, 28), help="C,H,W")
+    p.add_argument("--num-classes", type=_positive_int, default=10)
 
     # Search settings default to None so that --resume can tell what was given from what the file records.
     p = _add(sub, "search", "random hyperparameter search on a validation split, results streamed to a JSONL file")

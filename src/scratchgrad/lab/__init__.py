@@ -29,6 +29,7 @@ _EXPERIMENTS: dict[str, tuple[str, str]] = {
     "overfitting": ("overfitting", "300 training images: no regularisation vs weight decay vs dropout"),
     "gradient-check": ("gradient_check", "backprop vs numerical gradients per parameter (TwoLayerNet, SimpleConvNet)"),
     "filters": ("filters", "first-layer filters of SimpleConvNet before and after training"),
+    "graph": ("graph", "the apple and orange computational graph with forward values and backward gradients"),
 }
 
 
