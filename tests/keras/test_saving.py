@@ -166,3 +166,32 @@ def test_fit_refuses_x_and_y_of_different_lengths():
     model.compile(loss="mse")
     with pytest.raises(ValueError, match="x sizes: 4, y sizes: 3"):
         model.fit(np.zeros((4, 3)), np.zeros((3, 2)), verbose=0)
+
+
+def many_layers(K, L):
+    inputs = K.Input(shape=(6, 6, 2))
+    x = L.Rescaling(0.5, offset=0.1)(inputs)
+    x = L.ZeroPadding2D(1)(x)
+    x = L.DepthwiseConv2D(3, depth_multiplier=2)(x)
+    x = L.SeparableConv2D(3, 3, padding="same")(x)
+    x = L.Conv2DTranspose(2, 3, strides=2, padding="same")(x)
+    x = L.Cropping2D(((1, 1), (2, 0)))(x)
+    x = L.UpSampling2D(2)(x)
+    x = L.LayerNormalization()(x)
+    x = L.PReLU()(L.LeakyReLU()(x))
+    x = L.GlobalMaxPooling2D()(x)
+    x = L.Softmax()(L.Dense(3)(L.Identity()(x)))
+    return K.Model(inputs, x, name="many")
+
+
+@pytest.mark.parametrize("direction", ["keras3_to_ours", "ours_to_keras3"])
+def test_the_other_layers_go_through_files_both_ways(keras3, rng, tmp_path, direction):
+    source = (keras3, keras3.layers) if direction == "keras3_to_ours" else (keras, layers)
+    model = randomised(many_layers(*source), rng)
+    model.save(tmp_path / "m.keras")
+    loaded = (keras if source[0] is keras3 else keras3).models.load_model(tmp_path / "m.keras")
+    x = data(model, rng)
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0) if loaded.__module__.startswith("keras")
+                                          else loaded.predict(x)),
+                               np.asarray(model.predict(x, verbose=0) if source[0] is keras3 else model.predict(x)),
+                               rtol=1e-4, atol=1e-5)

@@ -314,7 +314,7 @@ class Layer(Subclassing):
     def _slots(self) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:
         if self.module is None:
             return []
-        if self._custom:
+        if self.__dict__.get("_added") is not None:  # weights made by add_weight, in Keras's layout
             return self._custom_slots()  # type: ignore[return-value]
         slots = []
         for attr, axes, trainable in self._weight_slots:

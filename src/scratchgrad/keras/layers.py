@@ -23,6 +23,7 @@ from ..autograd import Tensor
 from ..nn import functional as F
 from ..nn import init
 from ..ops.pad import pad as pad2d
+from .advanced import Embedding, LayerNormalization, LeakyReLU, PReLU, Softmax
 from .base import (
     Layer,
     Shape,
@@ -33,6 +34,7 @@ from .base import (
     to_internal,
     to_user,
 )
+from .convolution import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from .geometry import check_channels_last, padding_mode, pair, window_geometry
 from .inputs import Input, InputLayer
 from .merging import (
@@ -52,6 +54,8 @@ from .merging import (
     subtract,
 )
 from .pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
+from .preprocessing import GaussianNoise, Normalization, RandomFlip, Rescaling
+from .reshaping import Cropping2D, Identity, Lambda, Permute, RepeatVector, UpSampling2D, ZeroPadding2D
 
 INITIALIZERS: dict[str, Callable[[Tensor], Tensor]] = {
     "glorot_uniform": init.xavier_uniform_,
@@ -374,33 +378,11 @@ class ReLU(Layer):
 
 
 __all__ = [
-    "Activation",
-    "Add",
-    "Average",
-    "Concatenate",
-    "Maximum",
-    "Minimum",
-    "Multiply",
-    "Subtract",
-    "add",
-    "average",
-    "concatenate",
-    "maximum",
-    "minimum",
-    "multiply",
+    "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
+    "Conv2DTranspose", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Embedding", "Flatten", "GaussianNoise",
+    "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Identity", "Input", "InputLayer", "Lambda", "Layer",
+    "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization", "PReLU",
+    "Permute", "RandomFlip", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SeparableConv2D", "Softmax",
+    "Subtract", "UpSampling2D", "ZeroPadding2D", "add", "average", "concatenate", "maximum", "minimum", "multiply",
     "subtract",
-    "AveragePooling2D",
-    "BatchNormalization",
-    "Conv2D",
-    "Dense",
-    "Dropout",
-    "Flatten",
-    "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D",
-    "Input",
-    "InputLayer",
-    "Layer",
-    "MaxPooling2D",
-    "ReLU",
-    "Reshape",
 ]

@@ -42,6 +42,16 @@ def _kernel(layer: Any) -> dict[str, Any]:
             "kernel_initializer": layer.kernel_initializer, "bias_initializer": layer.bias_initializer}
 
 
+def _pairs(sides: tuple[int, int, int, int]) -> list[list[int]]:
+    return [[sides[0], sides[1]], [sides[2], sides[3]]]
+
+
+def _conv(layer: Any) -> dict[str, Any]:
+    return {"kernel_size": list(layer.kernel_size), "strides": list(layer.strides), "padding": layer.padding,
+            "data_format": "channels_last", "dilation_rate": [1, 1], "activation": layer.activation_name,
+            "use_bias": layer.use_bias, "bias_initializer": layer.bias_initializer}
+
+
 # class name -> (our class, its Keras arguments as a dict)
 LAYERS: dict[str, tuple[type, Callable[[Any], dict[str, Any]]]] = {
     "Dense": (L.Dense, lambda l: {"units": l.units, **_kernel(l)}),
@@ -61,7 +71,32 @@ LAYERS: dict[str, tuple[type, Callable[[Any], dict[str, Any]]]] = {
     "Reshape": (L.Reshape, lambda l: {"target_shape": list(l.target_shape)}),
     "Concatenate": (L.Concatenate, lambda l: {"axis": l.axis}),
     **{name: (getattr(L, name), lambda l: {}) for name in ("Add", "Subtract", "Multiply", "Average", "Maximum",
-                                                            "Minimum")},
+                                                            "Minimum", "Identity")},
+    "Rescaling": (L.Rescaling, lambda l: {"scale": l.scale, "offset": l.offset}),
+    "Normalization": (L.Normalization, lambda l: {"axis": l.axis, "mean": None, "variance": None, "invert": False}),
+    "ZeroPadding2D": (L.ZeroPadding2D, lambda l: {"padding": _pairs(l.padding), "data_format": "channels_last"}),
+    "Cropping2D": (L.Cropping2D, lambda l: {"cropping": _pairs(l.cropping), "data_format": "channels_last"}),
+    "UpSampling2D": (L.UpSampling2D, lambda l: {"size": list(l.size), "data_format": "channels_last",
+                                                "interpolation": l.interpolation}),
+    "Permute": (L.Permute, lambda l: {"dims": list(l.dims)}),
+    "RepeatVector": (L.RepeatVector, lambda l: {"n": l.n}),
+    "LayerNormalization": (L.LayerNormalization, lambda l: {"axis": l.axis, "epsilon": l.epsilon,
+                                                            "center": l.center, "scale": l.scale}),
+    "LeakyReLU": (L.LeakyReLU, lambda l: {"negative_slope": l.negative_slope}),
+    "PReLU": (L.PReLU, lambda l: {"alpha_initializer": l.alpha_initializer, "shared_axes": None}),
+    "Softmax": (L.Softmax, lambda l: {"axis": l.axis}),
+    "Embedding": (L.Embedding, lambda l: {"input_dim": l.input_dim, "output_dim": l.output_dim,
+                                          "embeddings_initializer": l.embeddings_initializer}),
+    "GaussianNoise": (L.GaussianNoise, lambda l: {"stddev": l.stddev}),
+    "RandomFlip": (L.RandomFlip, lambda l: {"mode": l.mode}),
+    "DepthwiseConv2D": (L.DepthwiseConv2D, lambda l: {**_conv(l), "depth_multiplier": l.depth_multiplier,
+                                                      "depthwise_initializer": l.depthwise_initializer}),
+    "SeparableConv2D": (L.SeparableConv2D, lambda l: {**_conv(l), "filters": l.filters,
+                                                      "depth_multiplier": l.depth_multiplier,
+                                                      "depthwise_initializer": l.depthwise_initializer,
+                                                      "pointwise_initializer": l.pointwise_initializer}),
+    "Conv2DTranspose": (L.Conv2DTranspose, lambda l: {**_conv(l), "filters": l.filters,
+                                                      "kernel_initializer": l.kernel_initializer}),
 }
 
 
@@ -105,16 +140,15 @@ def from_config(class_name: str, config: dict[str, Any]) -> Layer:
         value = _initializer(value)
         if key in IGNORED:
             continue
-        if key in NEUTRAL:
-            if value != NEUTRAL[key]:
-                raise ValueError(
-                    f'Layer "{config.get("name")}" ({class_name}) sets {key}={value!r}, which scratchgrad.keras '
-                    f"does not support (only {key}={NEUTRAL[key]!r})."
-                )
-        elif key.endswith("_initializer") and value not in L.INITIALIZERS:
+        if key.endswith("_initializer") and value not in L.INITIALIZERS:
             continue  # the weights come from the file: an initializer we lack changes nothing loaded
-        elif key in arguments:
+        if key in arguments:  # our class checks the value itself
             kwargs[key] = tuple(value) if isinstance(value, list) else value
+        elif key in NEUTRAL and value != NEUTRAL[key]:
+            raise ValueError(
+                f'Layer "{config.get("name")}" ({class_name}) sets {key}={value!r}, which scratchgrad.keras '
+                f"does not support (only {key}={NEUTRAL[key]!r})."
+            )
         # any other key is an argument of a newer Keras without effect on what we compute
     return cls(**kwargs)
 
