@@ -14,6 +14,7 @@ from . import (
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import manual_seed
 from .device import device
+from .serialization.torch_format import load, save
 from .tensor import Tensor
 from .tensor.core import Size
 from .tensor.creation import (
@@ -71,5 +72,5 @@ __all__ = [
     "int", "int8", "int16", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "long", "manual_seed",
     "no_grad", "normal", "numel", "ones", "ones_like", "rand", "randint", "randn", "randperm", "set_default_dtype",
     "set_printoptions", "short", "tensor", "uint8", "zeros", "zeros_like", "__version__", "Size", "autograd",
-    "inference_mode", "set_grad_enabled", "cuda", "device", *_functions,
+    "inference_mode", "set_grad_enabled", "cuda", "device", "load", "save", *_functions,
 ]  # fmt: skip

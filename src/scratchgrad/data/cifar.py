@@ -18,7 +18,6 @@ then have exactly a batch's structure.
 
 from __future__ import annotations
 
-import codecs
 import math
 import os
 import pickle
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..serialization import Buildable, Global, PickleRefused, safe_loads
+from ..serialization import Buildable, Global, PickleRefused, latin1_encode, safe_loads
 from .errors import file_error, read_bytes, reading
 
 PIXELS = 3 * 32 * 32
@@ -94,14 +93,7 @@ def _frombuffer(raw: Any, dtype: Any, shape: Any, order: Any) -> _Uint8Array:
     return array
 
 
-def _latin1_encode(text: Any, encoding: Any = "latin1") -> bytes:
-    # Python 3 pickles bytes at protocol <= 2 as _codecs.encode(str, "latin1"); nothing else is let through.
-    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
-        raise PickleRefused(f"_codecs.encode with encoding {encoding!r} is not allowed")
-    return codecs.encode(text, "latin1")
-
-
-_ALLOWED = {("numpy", "ndarray"): None, ("numpy", "dtype"): _dtype, ("_codecs", "encode"): _latin1_encode}
+_ALLOWED = {("numpy", "ndarray"): None, ("numpy", "dtype"): _dtype, ("_codecs", "encode"): latin1_encode}
 for _package in ("numpy.core", "numpy._core"):  # files name whichever NumPy wrote them
     _ALLOWED[(f"{_package}.multiarray", "_reconstruct")] = _reconstruct
     _ALLOWED[(f"{_package}.numeric", "_frombuffer")] = _frombuffer

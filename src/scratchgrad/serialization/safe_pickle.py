@@ -14,9 +14,12 @@ address the file chooses. This machine never calls anything the caller did not w
   checks the state it is given; BUILD on anything else is refused.
 - Caps: memo entries and indices, items created, stack height and nesting depth, so a small file cannot make
   a large or deep structure. Every length in the file is checked against the bytes actually present first.
+- BINPERSID (a reference to data outside the pickle, as PyTorch's storages) is read only when the caller passes
+  ``persistent_load``: it receives the plain value the file gave as the id and returns what stands in for it.
+  Without one, BINPERSID is refused like any opcode not listed.
 
-Opcodes not listed in ``_OPCODES`` (PERSID, EXT*, INST, OBJ, NEWOBJ*, sets, out-of-band buffers, protocol 0's
-quoted STRING) are refused. ``PickleRefused`` means the file asked for something not allowed;
+Opcodes not listed in ``_OPCODES`` (protocol 0's PERSID, EXT*, INST, OBJ, NEWOBJ*, sets, out-of-band buffers,
+protocol 0's quoted STRING) are refused. ``PickleRefused`` means the file asked for something not allowed;
 ``pickle.UnpicklingError`` means it is damaged.
 
 Example::
@@ -77,9 +80,11 @@ _KEY_TYPES = (str, bytes, int)
 
 
 class _Machine:
-    def __init__(self, data: bytes, allowed: Mapping[tuple[str, str], Constructor], what: str, limits: Limits):
+    def __init__(self, data: bytes, allowed: Mapping[tuple[str, str], Constructor], what: str, limits: Limits,
+                 persistent_load: Callable[[Any], Any] | None = None):
         self.raw, self.data, self.pos = data, memoryview(data), 0
         self.allowed, self.what, self.limits = allowed, what, limits
+        self.persistent_load = persistent_load
         self.stack: list[Any] = []
         self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
@@ -163,6 +168,11 @@ class _Machine:
         if not isinstance(obj, Buildable):
             raise PickleRefused(f"BUILD on {type(obj).__name__} is not allowed")
         obj.build(state)
+
+    def persid(self) -> None:
+        if self.persistent_load is None:
+            raise PickleRefused(f"opcode {pickle.BINPERSID!r} at byte {self.pos - 1:,} is not allowed")
+        self.push(self.persistent_load(self.pop()))
 
     def setitems(self, target: Any, values: list[Any]) -> None:
         if not isinstance(target, dict) or len(values) % 2:
@@ -306,7 +316,15 @@ _OPCODES: dict[int, Callable[[_Machine], None]] = {
     _O.STACK_GLOBAL[0]: _stack_global,
     _O.REDUCE[0]: lambda m: m.reduce(),
     _O.BUILD[0]: lambda m: m.build(),
+    _O.BINPERSID[0]: lambda m: m.persid(),
 }
+
+
+def latin1_encode(text: Any, encoding: Any = "latin1") -> bytes:
+    """``_codecs.encode`` as protocol <= 2 pickles use it for bytes (a latin-1 str); any other use is refused."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise PickleRefused(f"_codecs.encode with encoding {encoding!r} is not allowed")
+    return text.encode("latin1")
 
 
 def check_depth(value: Any, max_depth: int) -> None:
@@ -325,7 +343,7 @@ def check_depth(value: Any, max_depth: int) -> None:
 
 
 def safe_loads(data: bytes, allowed: Mapping[tuple[str, str], Constructor], *, what: str,
-               limits: Limits = Limits()) -> Any:
+               limits: Limits = Limits(), persistent_load: Callable[[Any], Any] | None = None) -> Any:
     """The value pickled in ``data``, built by the machine described in the module docstring.
 
     Args:
@@ -334,10 +352,11 @@ def safe_loads(data: bytes, allowed: Mapping[tuple[str, str], Constructor], *, w
             may only be passed as an argument.
         what: what the file should hold, for messages ("CIFAR-10 batches").
         limits: the caps on memo, values, stack and depth.
+        persistent_load: what BINPERSID's id (a plain value) stands for; None refuses BINPERSID.
 
     Raises: ``PickleRefused`` for anything not allowed; ``pickle.UnpicklingError`` for a damaged pickle.
     """
-    machine = _Machine(data, allowed, what, limits)
+    machine = _Machine(data, allowed, what, limits, persistent_load)
     try:
         return machine.run()
     except (ValueError, UnicodeDecodeError, struct.error) as exc:  # a malformed number or text argument
