@@ -33,11 +33,14 @@ def _shape(x: Any) -> tuple[int, ...]:
     return np.shape(x)
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _weak_float(y: Any, a: Any, b: Any) -> Any:
-    """PyTorch's promotion where NumPy's differs: float64 that comes only from Python floats or from dividing
-    integers (no float64 operand) becomes the default dtype, as ``tensor([1, 2]) / 2`` is float32 in PyTorch."""
-    if y.dtype == np.float64 and getattr(a, "dtype", None) != np.float64 and getattr(b, "dtype", None) != np.float64:
-        return y.astype(get_default_dtype())
+    """PyTorch's promotion where NumPy's differs: float64 from Python floats or integer division alone (no float64
+    operand) becomes the default dtype, as ``tensor([1, 2]) / 2`` is float32 in PyTorch."""
+    if y.dtype is _FLOAT64 and getattr(a, "dtype", None) != np.float64 and getattr(b, "dtype", None) != np.float64:
+        return y.astype(get_default_dtype())  # (the first test alone, an identity, settles the common case)
     return y
 
 
