@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
-from .safe_pickle import Global, PickleRefused, latin1_encode, safe_loads
+from .safe_pickle import Buildable, Global, PickleRefused, latin1_encode, safe_loads
 
 PathOrFile = str | os.PathLike | BinaryIO
 ALIGNMENT = 64
@@ -286,10 +286,20 @@ def _allowed(map_location: Any) -> dict[tuple[str, str], Any]:
     }
 
 
+class _StateDict(OrderedDict, Buildable):
+    """An OrderedDict a file may BUILD with one attribute: ``_metadata``, the versions torch's state dicts carry."""
+
+    def build(self, state: Any) -> None:
+        if not isinstance(state, dict) or set(state) - {"_metadata"}:
+            raise PickleRefused(f"BUILD of an OrderedDict with state other than {{'_metadata': ...}}: {state!r}"[:300])
+        if "_metadata" in state:
+            self._metadata = state["_metadata"]
+
+
 def _ordered_dict(*args: Any) -> OrderedDict:
     if args:
         raise PickleRefused("collections.OrderedDict called with arguments; its items come by SETITEMS")
-    return OrderedDict()
+    return _StateDict()
 
 
 def _no_hooks(hooks: Any, metadata: Any) -> None:
