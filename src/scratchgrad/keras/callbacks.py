@@ -47,6 +47,9 @@ class Callback:
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         pass
 
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        pass
+
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         pass
 
@@ -79,6 +82,8 @@ class Adapter(core.Callback):
         self.batch = 0
 
     def on_train_begin(self, trainer: Any) -> None:
+        if hasattr(self.callback, "trainer"):  # BackupAndRestore sets the epoch to continue from
+            self.callback.trainer = trainer
         self.callback.on_train_begin({})
 
     def on_epoch_begin(self, trainer: Any, epoch: int) -> None:
@@ -192,3 +197,20 @@ class EarlyStopping(core.EarlyStopping):
             if self.verbose:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch}.", flush=True)
             self.model.set_weights(self.best_weights)
+
+
+# The other Keras callbacks, in their own module (they build on Callback above).
+from .callback_kinds import (  # noqa: E402
+    BackupAndRestore,
+    CSVLogger,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+
+__all__ = [
+    "BackupAndRestore", "CSVLogger", "Callback", "EarlyStopping", "History", "LambdaCallback",
+    "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN",
+]

@@ -15,11 +15,11 @@ from .. import optim
 from ..autograd import Tensor
 from ..data import DataLoader
 from ..nn import Module
-from ..train import Trainer
+from ..train import Trainer, TrainingDiverged
 from ..train import callbacks as core_callbacks
 from . import losses, optimizers, symbolic
 from .base import batch_size_of, check_int, split_for_validation
-from .callbacks import Adapter, Callback, History, ProgressLogger, keras_logs
+from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
 
@@ -161,6 +161,11 @@ class Training:
         self.stop_training = False
         try:
             trainer.fit(epochs)
+        except TrainingDiverged:
+            stoppers = [cb for cb in callbacks or () if isinstance(cb, TerminateOnNaN)]
+            if not stoppers:
+                raise
+            stoppers[0].terminate(trainer.global_step % max(len(loader), 1))
         finally:
             self.eval()
         self.history = history
