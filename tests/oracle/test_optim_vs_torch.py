@@ -106,6 +106,35 @@ def test_optimizer_matches_torch(torch, name, kwargs, dtype):
     _assert_same(ours, theirs, init, dtype)
 
 
+GROUPED = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}, [{"lr": 0.01, "nesterov": True}, {"momentum": 0.5, "dampening": 0.2}]),
+    ("Adam", {"lr": 0.05}, [{"betas": (0.8, 0.9), "weight_decay": 0.1}, {"amsgrad": True, "maximize": True}]),
+    ("RMSprop", {"lr": 0.01}, [{"centered": True}, {"momentum": 0.9, "alpha": 0.9}]),
+    ("Adadelta", {}, [{"rho": 0.5}, {"lr": 0.3, "weight_decay": 0.2}]),
+]
+
+
+@pytest.mark.parametrize(("name", "defaults", "groups"), GROUPED, ids=[g[0] for g in GROUPED])
+def test_param_groups_with_their_own_options_match_torch(torch, name, defaults, groups):
+    # One parameter per group, each group overriding different defaults; a third group added later.
+    init, grads = _problem(np.float64)
+    ours = [Parameter(a.copy()) for a in init]
+    theirs = [torch.tensor(a, requires_grad=True) for a in init]
+    mine = getattr(optim, name)([{"params": [p], **g} for p, g in zip(ours, groups)], **defaults)
+    reference = getattr(torch.optim, name)([{"params": [p], **g} for p, g in zip(theirs, groups)], **defaults)
+    extra_ours, extra_theirs = Parameter(init[1].copy() * 2), torch.tensor(init[1] * 2, requires_grad=True)
+    _descend(ours, mine, [g[:2] for g in grads[:10]], _set_our_grad)
+    _descend(theirs, reference, [g[:2] for g in grads[:10]], _set_torch_grad)
+    mine.add_param_group({"params": [extra_ours], "lr": 0.02})
+    reference.add_param_group({"params": [extra_theirs], "lr": 0.02})
+    rest = [[*g, g[1]] for g in grads[10:]]
+    _descend([*ours, extra_ours], mine, rest, _set_our_grad)
+    _descend([*theirs, extra_theirs], reference, rest, _set_torch_grad)
+    _assert_same([p.data for p in (*ours, extra_ours)], [t.detach().numpy() for t in (*theirs, extra_theirs)],
+                 [*init, init[1] * 2], np.float64)
+    assert [g["lr"] for g in mine.param_groups] == [g["lr"] for g in reference.param_groups]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kwargs", [{"lr": 0.1, "momentum": 0.9}, {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1}])
 def test_notes_momentum_equals_torch_sgd_with_momentum(torch, kwargs, dtype):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
 from .activation import _log_softmax
@@ -55,7 +57,7 @@ class CrossEntropy(Function):
             return loss.reshape((x.shape[0],) + x.shape[2:]) if x.ndim > 1 else loss.reshape(())
         if self.reduction == "sum" or loss.size == 0:
             return _reduce(loss, self.reduction, self.name)
-        with xp.errstate(invalid="ignore", divide="ignore"):  # every sample ignored: NaN, as in PyTorch
+        with np.errstate(invalid="ignore", divide="ignore"):  # every sample ignored: NaN, as in PyTorch
             return xp.asarray(loss.sum() / denominator, dtype=x.dtype)
 
     def _target_weights(self, x: Any, t: Any, xp: Any) -> tuple[Any, Any, bool]:
