@@ -24,6 +24,8 @@ CASES = {
     "LayerNormalization": (lambda L: L.LayerNormalization(), (3, 6)),
     "LayerNormalization4d": (lambda L: L.LayerNormalization(epsilon=1e-5), IMAGE),
     "LeakyReLU": (lambda L: L.LeakyReLU(), (3, 6)),
+    "ELU": (lambda L: L.ELU(alpha=0.7), IMAGE),
+    "SpatialDropout2D": (lambda L: L.SpatialDropout2D(0.5), IMAGE),
     "PReLU": (lambda L: L.PReLU(), IMAGE),
     "Softmax": (lambda L: L.Softmax(), IMAGE),
     "Softmax1": (lambda L: L.Softmax(axis=1), (2, 4, 5)),
@@ -103,6 +105,12 @@ def test_normalization_adapts_as_keras3(keras3, torch, rng):
     np.testing.assert_allclose(arr(ours(x)), np.asarray(theirs(torch.tensor(x))), rtol=1e-5, atol=1e-5)
     fixed = layers.Normalization(mean=2.0, variance=4.0)
     np.testing.assert_allclose(arr(fixed(np.array([[4.0]]))), [[1.0]])
+
+
+def test_spatial_dropout_drops_whole_channels_in_training(rng):
+    y = arr(layers.SpatialDropout2D(0.5)(np.ones((4, 3, 3, 8)), training=True))
+    per_channel = y.reshape(4, 9, 8)
+    assert np.all(per_channel.min(axis=1) == per_channel.max(axis=1)) and set(np.unique(y)) <= {0.0, 2.0}
 
 
 @pytest.mark.parametrize("make", [lambda: layers.GaussianNoise(1.0), lambda: layers.RandomFlip()])

@@ -1,6 +1,8 @@
-"""Keras's activation layers with arguments (LeakyReLU, PReLU, Softmax), LayerNormalization and Embedding.
+"""Keras's activation layers with arguments (LeakyReLU, PReLU, ELU, Softmax), SpatialDropout2D,
+LayerNormalization and Embedding.
 
-Faces over the engine's ops: ``leaky_relu``, ``relu``, ``softmax``, ``mean``/``var``, ``getitem``. Weights are
+Faces over the engine's ops: ``leaky_relu``, ``relu``, ``elu``, ``softmax``, ``dropout2d``, ``mean``/``var``,
+``getitem``. Weights are
 made with ``add_weight`` in Keras's shapes, so ``get_weights`` and ``.keras`` files hold them as Keras does.
 """
 
@@ -13,7 +15,9 @@ import numpy as np
 from ..autograd import Tensor
 from ..nn import Module
 from ..ops.activation import leaky_relu, relu, softmax
+from ..ops.norm import dropout2d
 from ..ops.reduce import var
+from ..ops.smooth_activation import elu
 from .activations import channel_axis
 from .base import Layer, Shape, check_number
 
@@ -34,6 +38,34 @@ class LeakyReLU(Layer):
 
     def _call(self, x: Tensor) -> Tensor:
         return leaky_relu(x, self.negative_slope)
+
+
+class ELU(Layer):
+    """x for x > 0, alpha * (exp(x) - 1) below. Shapes: output = input. Example: ELU(alpha=1.0)."""
+
+    def __init__(self, alpha: float = 1.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.alpha = check_number(f'Layer "{self.name}"', "alpha", alpha, lambda v: v >= 0, ">= 0")
+
+    def _call(self, x: Tensor) -> Tensor:
+        return elu(x, self.alpha)
+
+
+class SpatialDropout2D(Layer):
+    """Dropout of whole feature maps: in training each (sample, channel) is zeroed with probability ``rate`` and
+    the rest scaled by 1 / (1 - rate); the identity otherwise. Takes images (batch, H, W, C)."""
+
+    ndim = 4
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rate = check_number(f'Layer "{self.name}"', "rate", rate, lambda v: 0 <= v <= 1, "in [0, 1]")
+
+    def _make_module(self, shape: Shape) -> Module:
+        return Module()  # holds the training flag
+
+    def _call(self, x: Tensor) -> Tensor:
+        return dropout2d(x, self.rate, training=self.module.training)  # type: ignore[union-attr]
 
 
 class PReLU(Layer):

@@ -23,7 +23,7 @@ from ..autograd import Tensor
 from ..nn import functional as F
 from ..nn import init
 from ..ops.pad import pad as pad2d
-from .advanced import Embedding, LayerNormalization, LeakyReLU, PReLU, Softmax
+from .advanced import ELU, Embedding, LayerNormalization, LeakyReLU, PReLU, Softmax, SpatialDropout2D
 from .base import (
     Layer,
     Shape,
@@ -379,10 +379,10 @@ class ReLU(Layer):
 
 __all__ = [
     "Activation", "Add", "Average", "AveragePooling2D", "BatchNormalization", "Concatenate", "Conv2D",
-    "Conv2DTranspose", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Embedding", "Flatten", "GaussianNoise",
-    "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Identity", "Input", "InputLayer", "Lambda", "Layer",
-    "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization", "PReLU",
-    "Permute", "RandomFlip", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SeparableConv2D", "Softmax",
-    "Subtract", "UpSampling2D", "ZeroPadding2D", "add", "average", "concatenate", "maximum", "minimum", "multiply",
-    "subtract",
+    "Conv2DTranspose", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "ELU", "Embedding", "Flatten",
+    "GaussianNoise", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Identity", "Input", "InputLayer", "Lambda",
+    "Layer", "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization",
+    "PReLU", "Permute", "RandomFlip", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SeparableConv2D", "Softmax",
+    "SpatialDropout2D", "Subtract", "UpSampling2D", "ZeroPadding2D", "add", "average", "concatenate", "maximum",
+    "minimum", "multiply", "subtract",
 ]

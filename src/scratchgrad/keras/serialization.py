@@ -85,6 +85,8 @@ LAYERS: dict[str, tuple[type, Callable[[Any], dict[str, Any]]]] = {
     "LeakyReLU": (L.LeakyReLU, lambda l: {"negative_slope": l.negative_slope}),
     "PReLU": (L.PReLU, lambda l: {"alpha_initializer": l.alpha_initializer, "shared_axes": None}),
     "Softmax": (L.Softmax, lambda l: {"axis": l.axis}),
+    "ELU": (L.ELU, lambda l: {"alpha": l.alpha}),
+    "SpatialDropout2D": (L.SpatialDropout2D, lambda l: {"rate": l.rate, "data_format": "channels_last"}),
     "Embedding": (L.Embedding, lambda l: {"input_dim": l.input_dim, "output_dim": l.output_dim,
                                           "embeddings_initializer": l.embeddings_initializer}),
     "GaussianNoise": (L.GaussianNoise, lambda l: {"stddev": l.stddev}),
