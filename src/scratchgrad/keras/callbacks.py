@@ -209,8 +209,9 @@ from .callback_kinds import (  # noqa: E402
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from .tensorboard import TensorBoard  # noqa: E402
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN",
+    "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN",
 ]
