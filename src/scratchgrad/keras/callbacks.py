@@ -57,7 +57,8 @@ class Callback:
 def keras_logs(logs: dict[str, float], renames: dict[str, str] | None = None) -> dict[str, float]:
     """The Keras part of a Trainer history row, with metric names as the user spelled them (acc, ...)."""
     renames = renames or {}
-    return {renames.get(k, k): float(logs[k]) for k in KERAS_KEYS if k in logs}
+    keys = [*KERAS_KEYS, *(k for k in renames if k not in KERAS_KEYS)]  # compiled metrics name themselves
+    return {renames.get(k, k): float(logs[k]) for k in keys if k in logs}
 
 
 class History(Callback):

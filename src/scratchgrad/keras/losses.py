@@ -214,6 +214,7 @@ class Objective:
                 "supported: the Trainer counts one class per sample. Compile without metrics=['accuracy']."
             )
         self.binary_view = accuracy and single
+        self.tracker: Any = None  # metric_tracking.Tracker when compiled with metric objects
 
     def targets(self, y: Any) -> np.ndarray:
         t = self.loss.prepare_targets(y, self.output_shape)
@@ -228,4 +229,12 @@ class Objective:
     def __call__(self, scores: Tensor, t: Tensor) -> Tensor:
         if self.binary_view:
             scores, t = scores[:, 1:], t[:, 1:]
+        if self.tracker is not None:  # compiled metrics see the model's outputs, activation applied
+            self.tracker.observe(self.outputs(scores), t)
         return self.loss.compute(scores, t, self.logits)
+
+    def outputs(self, scores: Tensor) -> Tensor:
+        """The model's outputs from the scores the loss takes (the skipped activation put back)."""
+        if not self.skip_activation:
+            return scores
+        return F.sigmoid(scores) if self.loss.activation == "sigmoid" else F.softmax(scores, -1)

@@ -18,8 +18,10 @@ from ..nn import Module
 from ..train import Trainer, TrainingDiverged
 from ..train import callbacks as core_callbacks
 from . import losses, optimizers, symbolic
+from . import metrics as keras_metrics
 from .base import batch_size_of, check_int, split_for_validation
 from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
+from .metric_tracking import Tracker, TrackerLogs
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
 
@@ -32,7 +34,10 @@ class Training:
         self,
         optimizer: str | optimizers.Optimizer | optim.Optimizer = "rmsprop",
         loss: str | losses.Loss | Callable | None = None,
-        metrics: Sequence[str] | None = None,
+        metrics: Sequence[Any] | None = None,
+        loss_weights: Any = None,
+        run_eagerly: bool | None = None,
+        **kwargs: Any,
     ) -> None:
         """Choose the optimizer, the loss and the metrics that ``fit`` and ``evaluate`` use.
 
@@ -41,25 +46,27 @@ class Training:
                 or a core optimizer over ``model.parameters()``.
             loss: "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse",
                 a ``keras.losses`` object or a function(y_true, y_pred).
-            metrics: ["accuracy"] (or ["acc"]): categorical, sparse or binary accuracy, whichever fits the
-                targets and the output, as Keras chooses.
+            metrics: "accuracy" (or "acc"): categorical, sparse or binary accuracy, whichever fits the targets
+                and the output, as Keras chooses; and ``keras.metrics`` objects or names ("mae", "mse",
+                "sparse_categorical_accuracy", ...), reported under their names in the history.
+            run_eagerly: accepted (everything runs eagerly here).
         """
         self.optimizer = optimizers.get(optimizer)
         if loss is None:
             raise ValueError("compile: argument `loss` is required, e.g. loss='categorical_crossentropy'")
         self.loss = losses.get(loss)
-        unknown = [m for m in metrics or () if m not in METRICS]
-        if unknown:
-            raise ValueError(
-                f"Unknown metric function: {unknown[0]!r} (argument `metrics` of compile). Supported: 'accuracy' "
-                "(or 'acc')."
-            )
-        self._metrics = tuple(METRICS[m] for m in metrics or ())
+        named = [m for m in metrics or () if isinstance(m, str) and m in METRICS]
+        self._metrics = tuple(METRICS[m] for m in named)
+        self._tracker = Tracker([keras_metrics.get(m) for m in metrics or () if m not in named], self) \
+            if len(named) < len(metrics or ()) else None
         self._needs_optimizer = True
 
     @property
     def _renames(self) -> dict[str, str]:
-        return {"accuracy": "acc", "val_accuracy": "val_acc"} if "acc" in self._metrics else {}
+        """Log keys as the user named them (acc), and the compiled metric objects' keys (kept as they are)."""
+        renames = {"accuracy": "acc", "val_accuracy": "val_acc"} if "acc" in self._metrics else {}
+        tracker = getattr(self, "_tracker", None)
+        return {**renames, **{name: name for name in (tracker.names if tracker else [])}}
 
     def _prepare(self, action: str, x: Any) -> tuple[losses.Objective, np.ndarray]:
         """The compiled objective and ``x`` as an array; the model is built from ``x`` if it was not yet."""
@@ -72,7 +79,9 @@ class Training:
                 f"{len(symbolic.flatten(self._output))} outputs; fit and evaluate take models of one input and one "
                 "output here (predict takes any)"
             )
-        return losses.Objective(self.loss, self._last_activation(), self.output_shape, bool(self._metrics)), x
+        objective = losses.Objective(self.loss, self._last_activation(), self.output_shape, bool(self._metrics))
+        objective.tracker = getattr(self, "_tracker", None)
+        return objective, x
 
     def _core_optimizer(self) -> optim.Optimizer:
         if isinstance(self.optimizer, optim.Optimizer):
@@ -139,6 +148,8 @@ class Training:
         verbose = 1 if verbose == "auto" else int(verbose)
         history = History()
         trainer_callbacks = [ProgressLogger(epochs, len(loader), verbose, self._renames)]
+        if objective.tracker is not None:
+            trainer_callbacks.insert(0, TrackerLogs(objective.tracker))
         for cb in [history, *(callbacks or ())]:
             if hasattr(cb, "set_model"):
                 cb.set_model(self)
@@ -184,7 +195,12 @@ class Training:
         """
         objective, x = self._prepare("evaluating", x)
         loader = DataLoader((x, objective.targets(y)), batch_size_of("evaluate", batch_size), scale=False)
-        logs = keras_logs(self._trainer(objective, loader).evaluate(loader), self._renames)
+        if objective.tracker is not None:
+            objective.tracker.reset()
+        logs = self._trainer(objective, loader).evaluate(loader)
+        if objective.tracker is not None:
+            logs.update(objective.tracker.results(prefix_val=False))
+        logs = keras_logs(logs, self._renames)
         if verbose:
             print(f"{len(loader)}/{len(loader)} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()), flush=True)
         if return_dict:

@@ -1,0 +1,64 @@
+"""Compiled metrics during ``fit`` and ``evaluate``: each batch the loss sees updates them, and their results
+join the epoch's logs.
+
+The compiled objective calls ``Tracker.observe(scores, targets)`` on every batch it scores: the training batches
+(model in training mode) update the training copies, the evaluation batches (inference mode) the validation
+copies. A Trainer callback resets both at each epoch's start and writes their results into the epoch's logs
+(``precision``, ``val_precision``, ...), where Keras's callbacks and the History find them.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .. import backend
+from ..autograd import Tensor, no_grad
+from ..train import callbacks as core
+from .metrics import Metric
+
+
+class Tracker:
+    """The compiled metric objects, a training copy and a validation copy of each."""
+
+    def __init__(self, metrics: list[Metric], model: Any):
+        self.train, self.val = metrics, [copy.deepcopy(m) for m in metrics]
+        self.model = model
+        self.seen_val = False
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.train] + [f"val_{m.name}" for m in self.train]
+
+    def reset(self) -> None:
+        for metric in self.train + self.val:
+            metric.reset_state()
+        self.seen_val = False
+
+    def observe(self, outputs: Tensor, targets: Tensor) -> None:
+        """Update with one batch: ``outputs`` as the model gives them (probabilities after its activation)."""
+        training = self.model.training
+        self.seen_val |= not training
+        with no_grad():
+            y_pred, y_true = backend.to_numpy(outputs.data), backend.to_numpy(targets.data)
+            for metric in self.train if training else self.val:
+                metric.update_state(y_true, y_pred)
+
+    def results(self, prefix_val: bool = True) -> dict[str, float]:
+        logs = {m.name: float(m.result()) for m in self.train}
+        if self.seen_val:
+            logs.update({(f"val_{m.name}" if prefix_val else m.name): float(m.result()) for m in self.val})
+        return logs
+
+
+class TrackerLogs(core.Callback):
+    """Resets the tracker at each epoch's start and adds its results to the epoch's logs."""
+
+    def __init__(self, tracker: Tracker):
+        self.tracker = tracker
+
+    def on_epoch_begin(self, trainer: Any, epoch: int) -> None:
+        self.tracker.reset()
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
+        logs.update(self.tracker.results())
