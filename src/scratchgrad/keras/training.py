@@ -17,10 +17,12 @@ from ..data import DataLoader
 from ..nn import Module
 from ..train import Trainer, TrainingDiverged
 from ..train import callbacks as core_callbacks
+from ..train.metrics import correct_count
 from . import losses, optimizers, symbolic
 from . import metrics as keras_metrics
 from .base import batch_size_of, check_int, split_for_validation
 from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
+from .data_adapters import BatchSource, is_batches
 from .metric_tracking import Tracker, TrackerLogs
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
@@ -114,6 +116,9 @@ class Training:
         validation_data: tuple | None = None,
         shuffle: bool = True,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        **kwargs: Any,
     ) -> History:
         """Train for ``epochs`` epochs of mini-batches; returns a ``History`` (``.history["val_accuracy"]`` ...).
 
@@ -127,24 +132,31 @@ class Training:
             validation_data: (x_val, y_val), used instead of validation_split.
             shuffle: a new order of the training samples every epoch.
             initial_epoch: the epoch to start from (to continue an earlier fit).
+            steps_per_epoch, validation_steps: batches per epoch when ``x`` (or ``validation_data``) is a
+                generator of (x, y) batches or a ``keras.utils.PyDataset``.
         """
         epochs, initial_epoch = check_int("fit", "epochs", epochs), check_int("fit", "initial_epoch", initial_epoch, 0)
-        objective, x = self._prepare("training", x)
-        if y is None or len(x) != len(y):
-            raise ValueError(
-                f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {None if y is None else len(y)}. "
-                "Make sure all arrays contain the same number of samples."
-            )
-        t = objective.targets(y)
-        val = None
-        if validation_data is not None:
-            val = self._inputs(validation_data[0]), objective.targets(validation_data[1])
-        elif validation_split:
-            split = split_for_validation(len(x), validation_split)
-            x, t, val = x[:split], t[:split], (x[split:], t[split:])
         batch_size = batch_size_of("fit", batch_size)
-        loader = DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
-        evals = {"val": DataLoader(val, batch_size, scale=False)} if val is not None else {}
+        if is_batches(x):
+            objective, loader = self._batch_source(x, steps_per_epoch, "fit", shuffle)
+        else:
+            objective, x = self._prepare("training", x)
+            if y is None or len(x) != len(y):
+                raise ValueError(
+                    f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {None if y is None else len(y)}. "
+                    "Make sure all arrays contain the same number of samples."
+                )
+            t = objective.targets(y)
+            if validation_split and validation_data is None:
+                split = split_for_validation(len(x), validation_split)
+                x, t, validation_data = x[:split], t[:split], (x[split:], y[split:])
+            loader = DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
+        evals = {}
+        if is_batches(validation_data):
+            evals["val"] = self._batch_source(validation_data, validation_steps, "fit: validation_data")[1]
+        elif validation_data is not None:
+            val = self._inputs(validation_data[0]), objective.targets(validation_data[1])
+            evals["val"] = DataLoader(val, batch_size, scale=False)
         verbose = 1 if verbose == "auto" else int(verbose)
         history = History()
         trainer_callbacks = [ProgressLogger(epochs, len(loader), verbose, self._renames)]
@@ -182,6 +194,14 @@ class Training:
         self.history = history
         return history
 
+    def _batch_source(self, source: Any, steps: int | None, where: str,
+                      shuffle: bool = False) -> tuple[losses.Objective, BatchSource]:
+        """A generator or PyDataset as a loader; its first batch builds the model and sets the objective."""
+        batches = BatchSource(source, steps, where, shuffle)
+        objective = self._prepare("training", batches.first_x)[0]
+        batches.convert = lambda x, y: (self._inputs(x), objective.targets(y))
+        return objective, batches
+
     def evaluate(
         self,
         x: Any = None,
@@ -189,12 +209,21 @@ class Training:
         batch_size: int | None = None,
         verbose: int | str = "auto",
         return_dict: bool = False,
+        steps: int | None = None,
+        **kwargs: Any,
     ) -> Any:
-        """The loss (and accuracy) over ``x``, ``y`` in inference mode: ``[loss, accuracy]``, or the loss alone
-        when compiled without metrics, or a dict with ``return_dict``.
+        """The loss (and metrics) over ``x``, ``y`` in inference mode: ``[loss, accuracy, ...]``, or the loss
+        alone when compiled without metrics, or a dict with ``return_dict``. ``x`` may be a generator of batches
+        (then ``steps`` says how many) or a PyDataset.
         """
-        objective, x = self._prepare("evaluating", x)
-        loader = DataLoader((x, objective.targets(y)), batch_size_of("evaluate", batch_size), scale=False)
+        if is_batches(x):
+            objective, loader = self._batch_source(x, steps, "evaluate")
+        else:
+            objective, x = self._prepare("evaluating", x)
+            loader = DataLoader((x, objective.targets(y)), batch_size_of("evaluate", batch_size), scale=False)
+        return self._evaluated(objective, loader, verbose, return_dict)
+
+    def _evaluated(self, objective: losses.Objective, loader: Any, verbose: Any, return_dict: bool) -> Any:
         if objective.tracker is not None:
             objective.tracker.reset()
         logs = self._trainer(objective, loader).evaluate(loader)
@@ -207,6 +236,36 @@ class Training:
             return logs
         values = list(logs.values())
         return values if len(values) > 1 else values[0]
+
+    # ---- one batch -------------------------------------------------------------------------------------
+    def train_on_batch(self, x: Any, y: Any = None, return_dict: bool = False, **kwargs: Any) -> Any:
+        """One gradient step on the batch ``x``, ``y``; returns its loss (and metrics) as ``evaluate`` does."""
+        objective, x = self._prepare("training", x)
+        loader = DataLoader((x, objective.targets(y)), len(x), scale=False)
+        trainer = self._trainer(objective, loader, self._core_optimizer())
+        if objective.tracker is not None:
+            objective.tracker.reset()
+        scores_model = trainer.model
+        scores_model.train()
+        try:
+            (xb, tb), = list(loader)
+            loss, scores = trainer.train_step(xb, tb)
+        finally:
+            self.eval()
+        logs = {"loss": loss}
+        if self._metrics:
+            logs["accuracy"] = correct_count(scores, tb) / len(x)
+        logs.update(objective.tracker.results() if objective.tracker is not None else {})
+        logs = keras_logs(logs, self._renames)
+        return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
+
+    def test_on_batch(self, x: Any, y: Any = None, return_dict: bool = False, **kwargs: Any) -> Any:
+        """The loss (and metrics) on the batch ``x``, ``y`` in inference mode, with no update."""
+        return self.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs for the batch ``x`` as NumPy arrays."""
+        return self.predict(x, batch_size=max(len(symbolic.flatten(self._as_arrays(x))[0]), 1))
 
 
 class _Scores(Module):

@@ -1,10 +1,14 @@
-"""Keras's array helpers: ``to_categorical``."""
+"""Keras's utilities: ``to_categorical``, ``PyDataset`` (batches made by your code)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+from .data_adapters import PyDataset
+
+__all__ = ["PyDataset", "to_categorical"]
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:

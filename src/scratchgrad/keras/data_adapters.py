@@ -1,0 +1,93 @@
+"""Batches from Python code for ``fit`` and ``evaluate``: a generator of (x, y) batches, or a
+``keras.utils.PyDataset`` (``__len__`` batches, ``__getitem__(i)`` the i-th).
+
+``BatchSource`` turns either into what the Trainer iterates: (x, targets) Tensors, ``len`` batches an epoch
+(``steps_per_epoch`` when given). A generator is drawn on from epoch to epoch without restarting, as Keras does;
+a PyDataset is indexed from 0 each epoch (in a new order of its batches with ``shuffle``, as Keras does) and told
+``on_epoch_end``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+
+
+class PyDataset:
+    """Base class of a dataset of batches: define ``__len__`` (batches per epoch) and ``__getitem__(index)`` ->
+    (x_batch, y_batch); ``on_epoch_end`` runs after each epoch (to reshuffle). ``workers`` and the other arguments
+    are accepted for Keras's signature; batches are made in this process."""
+
+    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):
+        self.workers, self.use_multiprocessing, self.max_queue_size = workers, use_multiprocessing, max_queue_size
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__ (the number of batches)")
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index) -> (x, y)")
+
+    def on_epoch_end(self) -> None:
+        pass
+
+
+def is_batches(x: Any) -> bool:
+    """Whether ``x`` is a source of batches rather than an array of samples."""
+    return isinstance(x, PyDataset) or inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def _pair(batch: Any, where: str) -> tuple[Any, Any]:
+    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        raise ValueError(f"{where}: each batch must be a tuple (x, y) (or (x, y, sample_weight)); received "
+                         f"{type(batch).__name__}")
+    return batch[0], batch[1]
+
+
+class BatchSource:
+    """A generator or PyDataset as the Trainer's loader; ``first_x`` (one batch's inputs) builds the model."""
+
+    def __init__(self, source: Any, steps: int | None, where: str, shuffle: bool = False):
+        self.source, self.where, self.shuffle = source, where, shuffle
+        if isinstance(source, PyDataset):
+            self.steps = steps or len(source)
+            self.first_x = _pair(source[0], where)[0]
+            self._pending: list[Any] = []
+        else:
+            if steps is None:
+                raise ValueError(f"{where}: a generator has no length; pass steps_per_epoch (or validation_steps)")
+            self.steps = steps
+            first = next(source)
+            self.first_x = _pair(first, where)[0]
+            self._pending = [first]
+        self.convert: Callable[[Any, Any], tuple[Any, Any]] = lambda x, y: (x, y)
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def _batches(self) -> Iterator[Any]:
+        if isinstance(self.source, PyDataset):
+            size = len(self.source)
+            order = backend.rng().permutation(size) if self.shuffle else np.arange(size)
+            for i in range(self.steps):
+                yield self.source[int(order[i % size])]
+            self.source.on_epoch_end()
+            return
+        for _ in range(self.steps):
+            if self._pending:
+                yield self._pending.pop()
+                continue
+            try:
+                yield next(self.source)
+            except StopIteration:
+                raise ValueError(f"{self.where}: the generator ran out of batches; it must yield steps_per_epoch="
+                                 f"{self.steps} batches per epoch, for every epoch") from None
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        for batch in self._batches():
+            x, t = self.convert(*_pair(batch, self.where))
+            yield Tensor(backend.as_array(np.asarray(x))), Tensor(backend.as_array(np.asarray(t)))
