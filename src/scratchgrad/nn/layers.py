@@ -144,7 +144,14 @@ class Unflatten(Module):
 
 
 class Flatten(Module):
-    """(N, C, H, W) -> (N, C*H*W): everything from ``start_dim`` on becomes one axis."""
+    """Merge every axis from ``start_dim`` on into one: the step from feature maps to a Linear layer.
+
+    Args:
+        start_dim: the first axis merged (1 keeps the batch axis).
+
+    Shape: (N, C, H, W) -> (N, C*H*W) for start_dim=1; N = 0 gives (0, C*H*W), as in PyTorch.
+    Example: Flatten()(x) with x of shape (100, 12, 4, 4) has shape (100, 192).
+    """
 
     def __init__(self, start_dim: int = 1):
         super().__init__()
@@ -164,24 +171,57 @@ class _Activation(Module):
 
 
 class ReLU(_Activation):
-    """max(0, x), elementwise."""
+    """max(0, x), elementwise.
+
+    Args:
+        inplace: accepted for PyTorch's signature (``nn.ReLU(inplace=True)``); the output is always a new tensor.
+
+    Shape: any shape -> the same shape.
+    Example: ReLU()(Tensor([-1.0, 2.0])) is [0.0, 2.0].
+    """
 
     fn = activation.relu
     commutes_with_max_pool = True  # relu(max(a, b)) == max(relu(a), relu(b)): see nn.module.chain
 
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
 
 class Sigmoid(_Activation):
-    """1 / (1 + exp(-x)), elementwise."""
+    """1 / (1 + exp(-x)), elementwise: a probability from a score.
+
+    Args: none.
+
+    Shape: any shape -> the same shape.
+    Example: Sigmoid()(Tensor([0.0])) is [0.5].
+    """
 
     fn = activation.sigmoid
 
 
 class Tanh(_Activation):
+    """tanh(x) = (e^x - e^-x) / (e^x + e^-x), elementwise, in (-1, 1).
+
+    Args: none.
+
+    Shape: any shape -> the same shape.
+    Example: Tanh()(Tensor([0.0, 100.0])) is [0.0, 1.0].
+    """
+
     fn = activation.tanh
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, or the regression output's activation)."""
+    """Returns its input unchanged (a placeholder, or the regression output's activation).
+
+    Args: any, accepted and ignored, as PyTorch's Identity does.
+
+    Shape: any shape -> the same shape.
+    Example: replacing a model's last layer by Identity() turns it into a feature extractor.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__()
 
     def forward(self, x: Any) -> Any:
         return x
@@ -194,7 +234,12 @@ class ResidualBlock(Module):
     norm (the "projection shortcut"). Names follow torchvision's BasicBlock (conv1, bn1, conv2, bn2,
     downsample.0, downsample.1) so weights map onto it directly.
 
+    Args:
+        in_channels, out_channels: channels in and out.
+        stride: of the first convolution and the shortcut (2 halves height and width).
+
     Shapes: (N, in_channels, H, W) -> (N, out_channels, H', W') with H' = floor((H - 1) / stride) + 1.
+    Example: ResidualBlock(64, 128, stride=2)(x) with x of shape (8, 64, 32, 32) has shape (8, 128, 16, 16).
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1):

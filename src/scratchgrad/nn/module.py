@@ -328,6 +328,10 @@ class RemovableHandle:
 class Sequential(Module):
     """Modules applied one after another; children are named 0, 1, 2, ... (or by an OrderedDict's keys).
 
+    Args:
+        modules: the modules in order, or one OrderedDict of name -> module.
+
+    Shape: the first module's input -> the last module's output.
     Example: ``nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))`` has state-dict keys
     ``0.weight``, ``0.bias``, ``2.weight``, ``2.bias``, as in PyTorch.
     """

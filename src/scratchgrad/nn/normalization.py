@@ -129,7 +129,16 @@ class Dropout2d(Dropout):
 
 
 class LocalResponseNorm(Module):
-    """AlexNet's local response normalisation across ``size`` neighbouring channels."""
+    """AlexNet's local response normalisation across ``size`` neighbouring channels:
+    b_c = a_c / (k + alpha / size * sum of a^2 over the window) ** beta.
+
+    Args:
+        size: channels in each window (centred on the channel).
+        alpha, beta, k: the formula's constants (PyTorch's defaults 1e-4, 0.75, 1).
+
+    Shape: (N, C, H, W) -> (N, C, H, W).
+    Example: LocalResponseNorm(5)(x) with x of shape (8, 96, 55, 55) has shape (8, 96, 55, 55).
+    """
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
