@@ -180,6 +180,20 @@ def test_lambda_state_keeps_a_callable_objects_attributes_and_not_a_function():
     assert restored.lr_lambdas[0].epochs == 4 and restored.lr_lambdas[1] is _warm_up
 
 
+def test_a_checkpoint_from_before_the_order_check_still_loads():
+    optimizer = _ours("SGD")
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=2)
+    optimizer.step()
+    scheduler.step()
+    saved = {k: v for k, v in scheduler.state_dict().items() if k not in ("_step_count", "_optimizer_steps_at_start")}
+    restored = lr_scheduler.StepLR(_ours("SGD"), step_size=2)
+    restored.load_state_dict(saved)
+    assert restored.last_epoch == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored.step()  # a resumed run is past its first step: no order warning
+
+
 def test_plateau_state_round_trips():
     optimizer = _ours("SGD")
     scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=1)

@@ -65,6 +65,10 @@ class LRScheduler(ScheduleState):
     def get_lr(self) -> list[float]:
         raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        # Checkpoints written before the order check lack its counters; their runs had stepped already.
+        super().load_state_dict({"_step_count": 2, "_optimizer_steps_at_start": 0, **state_dict})
+
     def step(self) -> None:
         """Move to the next epoch and write its lr into every parameter group."""
         if self._step_count == 1 and self.optimizer._step_count == self._optimizer_steps_at_start:
