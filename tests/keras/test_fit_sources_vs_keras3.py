@@ -93,3 +93,29 @@ def test_a_generator_without_steps_or_running_dry_is_one_clear_error():
     finite = ((x[i : i + 8], y[i : i + 8]) for i in range(0, 16, 8))
     with pytest.raises(ValueError, match="the generator ran out of batches"):
         model.fit(finite, steps_per_epoch=2, epochs=2, verbose=0)
+
+
+@pytest.mark.parametrize("weights", ["sample_weight", "class_weight"])
+def test_sample_and_class_weights_weigh_the_loss_as_keras3(keras3, weights):
+    x, y = data()
+    kwargs = {"sample_weight": np.linspace(0.2, 2.0, len(x)).astype("float32")} if weights == "sample_weight" \
+        else {"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}}
+    histories = [m.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0, validation_split=0.25,
+                       **kwargs).history for m in pair(keras3)]
+    for key in ("loss", "val_loss", "accuracy"):
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-5, err_msg=key)
+
+
+def test_sample_and_class_weights_together_are_refused_as_keras3_does(keras3):
+    x, y = data()
+    for model in pair(keras3):
+        with pytest.raises(ValueError, match="You cannot `class_weight` and `sample_weight` at the same time"):
+            model.fit(x, y, sample_weight=np.ones(len(x)), class_weight={0: 1, 1: 1, 2: 1}, verbose=0)
+
+
+def test_a_loss_object_takes_sample_weights(keras3):
+    y_true, y_pred = np.array([0, 2, 1]), np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.3, 0.3, 0.4]], "float32")
+    w = np.array([1.0, 0.0, 2.0], "float32")
+    theirs = keras3.losses.SparseCategoricalCrossentropy()(y_true, y_pred, sample_weight=w)
+    ours = keras.losses.SparseCategoricalCrossentropy()(y_true, y_pred, sample_weight=w)
+    assert float(ours.item()) == pytest.approx(float(np.asarray(theirs)), rel=1e-6)

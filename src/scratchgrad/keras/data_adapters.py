@@ -91,3 +91,42 @@ class BatchSource:
         for batch in self._batches():
             x, t = self.convert(*_pair(batch, self.where))
             yield Tensor(backend.as_array(np.asarray(x))), Tensor(backend.as_array(np.asarray(t)))
+
+
+class WeightedBatches:
+    """Arrays x, targets t and per-sample weights w as the Trainer's loader: before yielding a batch it hands the
+    batch's weights to the objective, whose next loss call (that batch's) uses them."""
+
+    def __init__(self, x: np.ndarray, t: np.ndarray, w: np.ndarray, batch_size: int, shuffle: bool, objective: Any):
+        self.x, self.t, self.w, self.batch_size, self.shuffle, self.objective = x, t, w, batch_size, shuffle, \
+            objective
+
+    def __len__(self) -> int:
+        return -(-len(self.x) // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        order = backend.rng().permutation(len(self.x)) if self.shuffle else np.arange(len(self.x))
+        for start in range(0, len(self.x), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            self.objective.batch_weights = self.w[rows]
+            yield Tensor(backend.as_array(self.x[rows])), Tensor(backend.as_array(self.t[rows]))
+
+
+def sample_weights(y: np.ndarray, sample_weight: Any, class_weight: dict | None, n: int) -> np.ndarray | None:
+    """Each sample's weight: ``sample_weight`` times the weight of its class in ``class_weight`` (labels read
+    from integer labels, one-hot rows or 0/1 targets); None when neither is given."""
+    if sample_weight is None and class_weight is None:
+        return None
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if len(weights) != n:
+        raise ValueError(f"fit: sample_weight has {len(weights)} entries for {n} samples")
+    if class_weight is not None:
+        y = np.asarray(y)
+        labels = y.argmax(-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(n)
+        missing = sorted({int(c) for c in np.unique(labels)} - {int(k) for k in class_weight})
+        if missing:
+            raise ValueError(f"fit: class_weight has no weight for classes {missing}; it holds {sorted(class_weight)}")
+        weights = weights * np.array([class_weight[int(c)] for c in labels], dtype=np.float64)
+    return weights

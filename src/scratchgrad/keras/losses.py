@@ -25,6 +25,11 @@ from .base import show
 EPSILON = 1e-7  # Keras's backend epsilon, the clip on probabilities
 
 
+def _row_means(losses: Tensor) -> Tensor:
+    """Per-element losses (N, ...) as per-sample ones (N,): the mean over each sample's elements, as Keras."""
+    return losses.reshape(losses.shape[0], -1).mean(axis=1) if losses.ndim > 1 else losses
+
+
 def _clipped_log(p: Tensor) -> Tensor:
     return p.clip(EPSILON, 1 - EPSILON).log()
 
@@ -42,9 +47,10 @@ class Loss:
         self.from_logits = from_logits
         self.name = name or self.name
 
-    def __call__(self, y_true: Any, y_pred: Any) -> Tensor:
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         y_true = y_true if isinstance(y_true, Tensor) else Tensor(backend.as_array(np.asarray(y_true)))
-        return self.compute(as_tensor(y_pred), y_true, self.from_logits)
+        weights = None if sample_weight is None else np.asarray(sample_weight).reshape(-1)
+        return self.compute(as_tensor(y_pred), y_true, self.from_logits, weights)
 
     def prepare_targets(self, y: Any, output_shape: tuple) -> np.ndarray:
         """``y`` as the array the loss takes for a model of ``output_shape`` (batch axis None); checks its shape."""
@@ -59,8 +65,16 @@ class Loss:
             )
         return y.astype(backend.get_default_dtype(), copy=False)
 
-    def compute(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
-        """The mean loss of ``scores`` (logits when ``logits``, else the model's outputs) against targets ``t``."""
+    def compute(self, scores: Tensor, t: Tensor, logits: bool, weights: Any = None) -> Tensor:
+        """The mean loss of ``scores`` (logits when ``logits``, else the model's outputs) against targets ``t``;
+        with per-sample ``weights`` (N,), sum(loss_i * w_i) / N, as Keras's "sum_over_batch_size"."""
+        losses = self.per_sample(scores, t, logits)
+        if weights is None:
+            return losses.mean()
+        return (losses * Tensor(backend.as_array(np.asarray(weights, dtype=losses.dtype)))).sum() / len(weights)
+
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+        """Each sample's loss, shape (N,)."""
         raise NotImplementedError
 
 
@@ -81,14 +95,14 @@ class CategoricalCrossentropy(Loss):
             )
         return super().prepare_targets(y, output_shape)
 
-    def compute(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
         if logits:
-            return F.cross_entropy(scores, t)
+            return F.cross_entropy(scores, t, reduction="none")
         if t.data.dtype.kind in "iub":  # integer labels (the sparse loss): one-hot rows
             t = Tensor(np.eye(scores.shape[1], dtype=scores.dtype)[backend.to_numpy(t.data)])
         # Keras rescales so each row sums to 1, then clips: the loss stays finite for any outputs.
         p = scores / scores.sum(axis=-1, keepdims=True)
-        return -(t * _clipped_log(p)).sum(axis=-1).mean()
+        return -(t * _clipped_log(p)).sum(axis=-1)
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
@@ -124,10 +138,10 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     activation = "sigmoid"
 
-    def compute(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
         if logits:
-            return F.binary_cross_entropy_with_logits(scores, t)
-        return -(t * _clipped_log(scores) + (1 - t) * _clipped_log(1 - scores)).mean()
+            return _row_means(F.binary_cross_entropy_with_logits(scores, t, reduction="none"))
+        return _row_means(-(t * _clipped_log(scores) + (1 - t) * _clipped_log(1 - scores)))
 
 
 class MeanSquaredError(Loss):
@@ -135,8 +149,8 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
 
-    def compute(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
-        return F.mse_loss(scores, t)
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+        return _row_means(F.mse_loss(scores, t, reduction="none"))
 
 
 class LossFunctionWrapper(Loss):
@@ -146,9 +160,16 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=getattr(fn, "__name__", "custom_loss"))
         self.fn = fn
 
-    def compute(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+    def compute(self, scores: Tensor, t: Tensor, logits: bool, weights: Any = None) -> Tensor:
         loss = self.fn(t, scores)
-        return loss if loss.ndim == 0 else loss.mean()
+        if loss.ndim == 0:
+            if weights is not None:
+                raise ValueError(f"loss {self.name} returns one number per batch; sample weights need one per sample")
+            return loss
+        return super().compute(scores, t, logits, weights)
+
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+        return _row_means(self.fn(t, scores))
 
 
 def _check_classifier(name: str, output_shape: tuple) -> None:
@@ -215,6 +236,7 @@ class Objective:
             )
         self.binary_view = accuracy and single
         self.tracker: Any = None  # metric_tracking.Tracker when compiled with metric objects
+        self.batch_weights: Any = None  # the next batch's sample weights (data_adapters.WeightedBatches)
 
     def targets(self, y: Any) -> np.ndarray:
         t = self.loss.prepare_targets(y, self.output_shape)
@@ -231,7 +253,8 @@ class Objective:
             scores, t = scores[:, 1:], t[:, 1:]
         if self.tracker is not None:  # compiled metrics see the model's outputs, activation applied
             self.tracker.observe(self.outputs(scores), t)
-        return self.loss.compute(scores, t, self.logits)
+        weights, self.batch_weights = self.batch_weights, None  # set by a weighted loader for this batch only
+        return self.loss.compute(scores, t, self.logits, weights)
 
     def outputs(self, scores: Tensor) -> Tensor:
         """The model's outputs from the scores the loss takes (the skipped activation put back)."""

@@ -22,7 +22,7 @@ from . import losses, optimizers, symbolic
 from . import metrics as keras_metrics
 from .base import batch_size_of, check_int, split_for_validation
 from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
-from .data_adapters import BatchSource, is_batches
+from .data_adapters import BatchSource, WeightedBatches, is_batches, sample_weights
 from .metric_tracking import Tracker, TrackerLogs
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
@@ -118,6 +118,8 @@ class Training:
         initial_epoch: int = 0,
         steps_per_epoch: int | None = None,
         validation_steps: int | None = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
         **kwargs: Any,
     ) -> History:
         """Train for ``epochs`` epochs of mini-batches; returns a ``History`` (``.history["val_accuracy"]`` ...).
@@ -134,6 +136,8 @@ class Training:
             initial_epoch: the epoch to start from (to continue an earlier fit).
             steps_per_epoch, validation_steps: batches per epoch when ``x`` (or ``validation_data``) is a
                 generator of (x, y) batches or a ``keras.utils.PyDataset``.
+            sample_weight: one weight per sample of x; class_weight: {class: weight}. A batch's loss is then
+                sum(loss_i * w_i) / batch size, as in Keras.
         """
         epochs, initial_epoch = check_int("fit", "epochs", epochs), check_int("fit", "initial_epoch", initial_epoch, 0)
         batch_size = batch_size_of("fit", batch_size)
@@ -147,16 +151,22 @@ class Training:
                     "Make sure all arrays contain the same number of samples."
                 )
             t = objective.targets(y)
+            w = sample_weights(y, sample_weight, class_weight, len(x))
             if validation_split and validation_data is None:
                 split = split_for_validation(len(x), validation_split)
                 x, t, validation_data = x[:split], t[:split], (x[split:], y[split:])
-            loader = DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
+                if sample_weight is not None:  # Keras weighs the held-out samples' loss with theirs
+                    validation_data += (w[split:],)  # type: ignore[index]
+                w = None if w is None else w[:split]
+            loader = self._loader(x, t, w, batch_size, shuffle, objective)
         evals = {}
         if is_batches(validation_data):
             evals["val"] = self._batch_source(validation_data, validation_steps, "fit: validation_data")[1]
         elif validation_data is not None:
+            val_w = validation_data[2] if len(validation_data) > 2 else None
             val = self._inputs(validation_data[0]), objective.targets(validation_data[1])
-            evals["val"] = DataLoader(val, batch_size, scale=False)
+            evals["val"] = self._loader(*val, None if val_w is None else np.asarray(val_w), batch_size, False,
+                                        objective)
         verbose = 1 if verbose == "auto" else int(verbose)
         history = History()
         trainer_callbacks = [ProgressLogger(epochs, len(loader), verbose, self._renames)]
@@ -193,6 +203,13 @@ class Training:
             self.eval()
         self.history = history
         return history
+
+    @staticmethod
+    def _loader(x: Any, t: Any, w: Any, batch_size: int, shuffle: bool, objective: losses.Objective) -> Any:
+        """Batches of (x, t), each handing its sample weights ``w`` (if any) to the objective."""
+        if w is None:
+            return DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
+        return WeightedBatches(x, t, w, batch_size, shuffle, objective)
 
     def _batch_source(self, source: Any, steps: int | None, where: str,
                       shuffle: bool = False) -> tuple[losses.Objective, BatchSource]:
