@@ -19,6 +19,7 @@ import numpy as np
 
 from . import backend
 from .device import check_same
+from .grad_hooks import PostAccumulate, has_hooks
 
 _grad_enabled = True
 _Tensor: Any = None
@@ -342,14 +343,21 @@ def backward(tensor: Any, gradient: Any = None, retain_graph: bool = False) -> N
     gradient = _gradient_for(tensor, gradient)
     handed_out: set[int] = {id(gradient)} if given else set()  # the caller's array: no leaf may keep it as .grad
 
+    # Hooked leaves are counted first: a hook runs after the last gradient a leaf will get, not after the first.
+    hooked = PostAccumulate(_topological_order(tensor.creator)) if has_hooks() and tensor.creator else None
+
     def deliver(x: Any, g: Any) -> None:
         if x.creator is None or x._retain_grad:  # leaves, and tensors that asked with retain_grad()
             _accumulate_leaf(x, g, handed_out)
+            if hooked is not None:
+                hooked.delivered(x)
 
     if tensor.creator is None:
         deliver(tensor, gradient)
         return
     _run_backward(tensor, gradient, retain_graph, deliver)
+    if hooked is not None:
+        hooked.finish()
 
 
 def grad(

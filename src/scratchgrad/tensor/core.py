@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import autograd, backend
+from .. import autograd, backend, grad_hooks
 from ..autograd import _no_scalar
 from ..device import device, of_array
 from ..ops.math import check_dim
@@ -151,6 +151,10 @@ class TensorCore:
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> grad_hooks.RemovableHandle:
+        """Call ``hook(self)`` after each backward has added all of its gradient into this leaf's ``.grad``."""
+        return grad_hooks.register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
