@@ -81,3 +81,39 @@ def test_the_functional_mnist_mlp_runs_on_both(keras3, short_run, monkeypatch):
         a, b = loader(short_run / saved_by), other(short_run / saved_by)
         np.testing.assert_allclose(np.asarray(a.predict(x, verbose=0)), np.asarray(b.predict(x, verbose=0)),
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_the_functional_toy_resnet_runs_on_both(keras3, short_run, monkeypatch):
+    from scratchgrad import keras as ours
+
+    monkeypatch.setenv("KERAS_PROGRAM_SAMPLES", "80")
+    path = PROGRAMS / "functional_toy_resnet.py"
+    theirs = run(path.read_text(), str(path))
+    (short_run / "toy_resnet.keras").rename(short_run / "theirs.keras")
+    mine = run(on_scratchgrad(path.read_text()), str(path))
+    for key in ("Parameters", "Layers", "History keys", "Finite loss"):
+        assert mine[key] == theirs[key], key
+    assert mine["Parameters"] == "223242" and mine["Finite loss"] == "True"
+    assert float(mine["Reloaded max difference"]) == 0.0
+    x = np.random.default_rng(1).random((4, 32, 32, 3)).astype("float32")
+    for saved_by in ("theirs.keras", "toy_resnet.keras"):
+        a, b = ours.models.load_model(short_run / saved_by), keras3.models.load_model(short_run / saved_by)
+        np.testing.assert_allclose(a.predict(x), np.asarray(b.predict(x, verbose=0)), rtol=1e-4, atol=1e-5)
+
+
+def test_the_callbacks_guide_decides_the_same_on_both(keras3, short_run, monkeypatch):
+    from scratchgrad import keras as ours
+
+    monkeypatch.setattr(keras3.datasets.mnist, "load_data", ours.datasets.mnist.load_data)
+    monkeypatch.setenv("KERAS_PROGRAM_SAMPLES", "2000")
+    path = PROGRAMS / "training_callbacks.py"
+    runs = []
+    for source in (path.read_text(), on_scratchgrad(path.read_text())):
+        for old in short_run.glob("mymodel_*.keras"):
+            old.unlink()
+        runs.append(run(source, str(path)))
+    theirs, mine = runs
+    assert mine["Epochs run"] == theirs["Epochs run"] and mine["Checkpoints"] == theirs["Checkpoints"]
+    assert mine["Batches recorded"] == theirs["Batches recorded"]
+    np.testing.assert_allclose(eval(mine["Val losses"]), eval(theirs["Val losses"]), atol=2e-4)
+    assert int(mine["Epochs run"]) < 20  # EarlyStopping acted

@@ -51,6 +51,9 @@ class Callback:
         pass
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_end(batch, logs)  # Keras 2's name for it, which Keras 3 still calls
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         pass
 
 
