@@ -22,7 +22,7 @@ def test_split_work_covers_the_range_once_in_disjoint_parts(monkeypatch):
         threads.add(threading.get_ident())
         barrier.wait()  # every part waits for the others, so no thread can run two of them
 
-    parallel.split_work(work, 10)
+    parallel.split_work(work, 10, np.empty(10))
     covered = sorted(i for part in seen for i in range(10)[part])
     assert covered == list(range(10)) and len(seen) == 3
     assert len(threads) == 3  # the caller's thread and two of the pool's
@@ -33,7 +33,7 @@ def test_split_work_reraises_a_parts_exception():
         raise ValueError(f"part {part.start}")
 
     with pytest.raises(ValueError, match="part"):
-        parallel.split_work(work, 4)
+        parallel.split_work(work, 4, np.empty(4))
 
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
@@ -160,3 +160,11 @@ def test_simple_convnet_adam_steps_end_with_the_same_weights_for_any_thread_coun
     for other in finals[1:]:
         for name, value in finals[0].items():
             np.testing.assert_array_equal(other[name], value, err_msg=name)
+
+
+def test_split_work_runs_an_array_of_another_kind_whole(monkeypatch):
+    """A CuPy array (a tensor on a GPU) is not cut into parts: its kernels are parallel already."""
+    monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", "3")
+    seen = []
+    parallel.split_work(seen.append, 10, like=[0.0] * 10)  # anything but a NumPy array
+    assert seen == [slice(0, 10)]

@@ -16,8 +16,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import backend
-
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -35,16 +33,16 @@ def num_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def split_work(work: Callable[[slice], Any], length: int) -> None:
+def split_work(work: Callable[[slice], Any], length: int, like: Any) -> None:
     """Call ``work(part)`` for consecutive parts of ``range(length)`` that together cover it, in parallel.
 
     For elementwise passes over strided views (the windows of pooling), where NumPy spends its time on short
-    inner loops rather than on memory bandwidth: NumPy releases the GIL inside a loop, so two threads on two
-    cores halve max pooling's backward here (3.0 -> 1.7 ms on SimpleConvNet's activations). Each part must
-    write only its own slice of the outputs, which also keeps results identical for any number of threads.
-    CuPy runs the whole range at once: its kernels are parallel already.
+    inner loops rather than on memory bandwidth: NumPy releases the GIL inside a loop, so threads on several
+    cores share the pass. Each part must write only its own slice of the outputs, which also keeps results
+    identical for any number of threads. ``like`` is an array the work reads: a CuPy array (a tensor on a GPU)
+    runs the whole range at once, its kernels being parallel already.
     """
-    count = min(num_threads(), length) if backend.xp is np else 1
+    count = min(num_threads(), length) if isinstance(like, np.ndarray) else 1
     if count <= 1:
         work(slice(0, length))
         return
@@ -131,7 +129,7 @@ def matmul(a: Any, b: Any) -> Any:
                 def work(part: slice) -> None:
                     np.matmul(a[part] if a.ndim == 3 else a, b[part] if b.ndim == 3 else b, out=out[part])
 
-                split_work(work, batch)
+                split_work(work, batch, out)
                 return out
             return a @ b
         finally:
@@ -180,7 +178,7 @@ def _split_matmul(a: Any, b: Any) -> Any:
                 else:
                     np.matmul(a[block], b, out=out[block])
 
-        split_work(work, len(parts))
+        split_work(work, len(parts), out)
         return out
     # A small output over a long shared axis (weight gradients): two halves of that axis, their products added;
     # each operand is read once instead of once per thread. Always two halves, whatever the thread count.
@@ -191,6 +189,6 @@ def _split_matmul(a: Any, b: Any) -> Any:
         for i in range(2)[part]:
             partial[i] = a[:, halves[i]] @ b[halves[i]]
 
-    split_work(work_halves, 2)
+    split_work(work_halves, 2, a)
     partial[0] += partial[1]
     return partial[0]

@@ -377,9 +377,9 @@ def test_big_parameters_update_the_same_on_any_number_of_threads(monkeypatch, cl
     split_lengths = []
     original = parallel.split_work
 
-    def recording(work, length):
+    def recording(work, length, like):
         split_lengths.append(length)
-        original(work, length)
+        original(work, length, like)
 
     monkeypatch.setattr(parallel, "split_work", recording)
     rng = np.random.default_rng(0)

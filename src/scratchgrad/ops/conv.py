@@ -65,8 +65,8 @@ def unfold(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[
 
     Batch last, as cuda-convnet lays out its activations: the convolution is one GEMM over the whole batch, its
     (OC, OH*OW*N) result is the output (C, H, W, N) in memory with no transpose, and every copy here moves
-    runs of OW*N contiguous floats. With channels-first images (N innermost only per row) the runs were OW
-    long (5-28 floats), and NumPy's per-run overhead made unfold, fold and pooling 1.3-2.9x slower.
+    runs of OW*N contiguous floats (channels first, the runs would be only OW long, and NumPy's per-run
+    overhead would dominate; docs/performance.md has the numbers).
     ``ones_row`` appends a row of ones, so a bias column appended to the weights is added by the GEMM itself
     (no separate pass over the output) and the bias gradient comes out of the weight-gradient GEMM.
     """
@@ -89,9 +89,9 @@ def unfold(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[
             target[:, out_rows, out_cols] = source[cs, image_rows, image_cols]
 
     if c > 1:
-        split_work(lambda part: copy(part, range(fh * fw)), c)
+        split_work(lambda part: copy(part, range(fh * fw)), c, x)
     else:
-        split_work(lambda part: copy(slice(None), range(fh * fw)[part]), fh * fw)
+        split_work(lambda part: copy(slice(None), range(fh * fw)[part]), fh * fw, x)
     if ones_row:
         col[rows] = 1
     return col
@@ -129,7 +129,7 @@ def fold(col: Any, shape: tuple[int, ...], kernel: tuple[int, int], stride: tupl
                 rows, wrows, cols, wcols = spans[tap]
                 part_out[:, rows, cols] += part_windows[:, tap, wrows, wcols]
 
-    split_work(work, c)
+    split_work(work, c, col)
     return gx.transpose(3, 0, 1, 2)
 
 
@@ -200,8 +200,7 @@ class Conv2d(Function):
         gy = _batch_last(gy).reshape(oc, -1)
         if needs[1] or has_bias:
             # One GEMM gives dW, and dbias too where col carries its row of ones. The operand with more rows goes
-            # first (dW transposed when that is col): OpenBLAS ran these 15-40% faster that way (DeepConvNet's
-            # second layer 4.8 -> 3.0 ms).
+            # first (dW transposed when that is col): OpenBLAS runs the taller-first product faster.
             both = matmul(col, gy.T).T if len(col) > oc else matmul(gy, col.T)
             gw = both[:, : weight[0].size].reshape(weight.shape) if needs[1] else None
             gb = both[:, -1] if has_bias else None  # a bias that needs a gradient was given: col has ones

@@ -146,8 +146,7 @@ class MaxPool2d(Function):
         across = xp.empty_like(region[:, :, :, :ow])  # (N, C, rows, OW)
         y = xp.empty_like(region[:, :, :oh, :ow])
         # A region cut out of a larger array (11 x 11 -> 10 x 10) is copied into compact memory first: the passes
-        # over it then run along whole rows, and backward writes a compact gradient. For Keras's second pooling
-        # (128, 64, 11, 11) that cost 0.1 ms forward and saved 0.6 ms backward.
+        # over it then run along whole rows, and backward writes a compact gradient.
         compact = region if region.shape == padded.shape else xp.empty_like(region)
 
         def work(part: slice) -> None:
@@ -156,7 +155,7 @@ class MaxPool2d(Function):
             _running_max(_slices(compact[:, part], 3, fw, sw, ow), across[:, part])
             _running_max(_slices(across[:, part], 2, fh, sh, oh), y[:, part])
 
-        split_work(work, x.shape[1])
+        split_work(work, x.shape[1], x)
         self.x_shape = x.shape
         self.save_for_backward(compact, across, y)  # x itself unless there is padding or a remainder
         return y
@@ -181,7 +180,7 @@ class MaxPool2d(Function):
                 gx[:, part, :hc, wc:] = 0
                 gx[:, part, :hc, :wc] = g_region[:, part]
 
-        split_work(work, c)
+        split_work(work, c, gy)
         return gx[:, :, ph : ph + h, pw : pw + w] if ph or pw else gx
 
 
