@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..autograd import Tensor, no_grad
 from ..train import callbacks as core
@@ -21,10 +23,12 @@ from .metrics import Metric
 class Tracker:
     """The compiled metric objects, a training copy and a validation copy of each."""
 
-    def __init__(self, metrics: list[Metric], model: Any):
+    def __init__(self, metrics: list[Metric], model: Any, where: list[Any] | None = None):
         self.train, self.val = metrics, [copy.deepcopy(m) for m in metrics]
         self.model = model
         self.seen_val = False
+        # For a model of several outputs, each metric's output index, or ("loss", i): the mean of output i's loss.
+        self.where = where or [None] * len(metrics)
 
     @property
     def names(self) -> list[str]:
@@ -43,6 +47,17 @@ class Tracker:
             y_pred, y_true = backend.to_numpy(outputs.data), backend.to_numpy(targets.data)
             for metric in self.train if training else self.val:
                 metric.update_state(y_true, y_pred)
+
+    def observe_outputs(self, outputs: list[Tensor], targets: list[Tensor], output_losses: list[float]) -> None:
+        """Update with one batch of a model with several outputs, and each output's loss on it."""
+        training = self.model.training
+        self.seen_val |= not training
+        n = len(outputs[0])
+        for metric, where in zip(self.train if training else self.val, self.where):
+            if isinstance(where, tuple):
+                metric.update_state(np.full(n, output_losses[where[1]]))
+            else:
+                metric.update_state(backend.to_numpy(targets[where].data), backend.to_numpy(outputs[where].data))
 
     def results(self, prefix_val: bool = True) -> dict[str, float]:
         logs = {m.name: float(m.result()) for m in self.train}

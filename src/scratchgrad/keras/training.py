@@ -12,7 +12,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import optim
-from ..autograd import Tensor
 from ..data import DataLoader
 from ..nn import Module
 from ..train import Trainer, TrainingDiverged
@@ -24,6 +23,7 @@ from .base import batch_size_of, check_int, split_for_validation
 from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
 from .data_adapters import BatchSource, WeightedBatches, is_batches, sample_weights
 from .metric_tracking import Tracker, TrackerLogs
+from .multi_output import Batch, MultiBatches, MultiObjective
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
 
@@ -56,12 +56,20 @@ class Training:
         self.optimizer = optimizers.get(optimizer)
         if loss is None:
             raise ValueError("compile: argument `loss` is required, e.g. loss='categorical_crossentropy'")
-        self.loss = losses.get(loss)
-        named = [m for m in metrics or () if isinstance(m, str) and m in METRICS]
-        self._metrics = tuple(METRICS[m] for m in named)
-        self._tracker = Tracker([keras_metrics.get(m) for m in metrics or () if m not in named], self) \
-            if len(named) < len(metrics or ()) else None
+        self._compiled = (loss, loss_weights, metrics)  # read again for a model of several outputs
+        if self._several_outputs():
+            self.loss, self._metrics, self._tracker = loss, (), None  # resolved per output by _prepare
+        else:
+            self.loss = losses.get(loss)
+            named = [m for m in metrics or () if isinstance(m, str) and m in METRICS]
+            self._metrics = tuple(METRICS[m] for m in named)
+            self._tracker = Tracker([keras_metrics.get(m) for m in metrics or () if m not in named], self) \
+                if len(named) < len(metrics or ()) else None
         self._needs_optimizer = True
+
+    def _several_outputs(self) -> bool:
+        return isinstance(getattr(self, "_output", None), (list, dict)) or isinstance(getattr(self, "_input", None),
+                                                                                      (list, dict))
 
     @property
     def _renames(self) -> dict[str, str]:
@@ -75,12 +83,10 @@ class Training:
         if self.loss is None:
             raise RuntimeError(f"You must compile your model before {action}. Call `model.compile(optimizer, loss)`.")
         x = self._inputs(x)
-        if isinstance(x, (list, dict)) or isinstance(self._output, (list, dict)):
-            raise ValueError(
-                f'{action}: model "{self.name}" has {len(symbolic.flatten(x))} inputs and '
-                f"{len(symbolic.flatten(self._output))} outputs; fit and evaluate take models of one input and one "
-                "output here (predict takes any)"
-            )
+        if self._several_outputs():
+            objective = MultiObjective(self, *self._compiled)
+            self._tracker = objective.tracker
+            return objective, x  # type: ignore[return-value]
         objective = losses.Objective(self.loss, self._last_activation(), self.output_shape, bool(self._metrics))
         objective.tracker = getattr(self, "_tracker", None)
         return objective, x
@@ -145,16 +151,22 @@ class Training:
             objective, loader = self._batch_source(x, steps_per_epoch, "fit", shuffle)
         else:
             objective, x = self._prepare("training", x)
-            if y is None or len(x) != len(y):
+            x_sizes = [len(a) for a in symbolic.flatten(x)]
+            y_sizes = None if y is None else [len(a) for a in (objective.arrange(y) if isinstance(
+                objective, MultiObjective) else [y])]
+            if y_sizes is None or len(set(x_sizes + y_sizes)) != 1:
+                shown = lambda sizes: sizes if sizes is None or len(sizes) > 1 else sizes[0]  # noqa: E731
                 raise ValueError(
-                    f"Data cardinality is ambiguous: x sizes: {len(x)}, y sizes: {None if y is None else len(y)}. "
+                    f"Data cardinality is ambiguous: x sizes: {shown(x_sizes)}, y sizes: {shown(y_sizes)}. "
                     "Make sure all arrays contain the same number of samples."
                 )
             t = objective.targets(y)
-            w = sample_weights(y, sample_weight, class_weight, len(x))
+            w = sample_weights(y, sample_weight, class_weight, x_sizes[0])
             if validation_split and validation_data is None:
-                split = split_for_validation(len(x), validation_split)
-                x, t, validation_data = x[:split], t[:split], (x[split:], y[split:])
+                split = split_for_validation(x_sizes[0], validation_split)
+                head, tail = (lambda a: a[:split]), (lambda a: a[split:])  # noqa: E731
+                validation_data = (symbolic.nest(x, tail), symbolic.nest(symbolic.as_lists(y), tail))
+                x, t = symbolic.nest(x, head), symbolic.nest(t, head)
                 if sample_weight is not None:  # Keras weighs the held-out samples' loss with theirs
                     validation_data += (w[split:],)  # type: ignore[index]
                 w = None if w is None else w[:split]
@@ -207,6 +219,11 @@ class Training:
     @staticmethod
     def _loader(x: Any, t: Any, w: Any, batch_size: int, shuffle: bool, objective: losses.Objective) -> Any:
         """Batches of (x, t), each handing its sample weights ``w`` (if any) to the objective."""
+        if isinstance(objective, MultiObjective):
+            if w is not None:
+                raise ValueError("fit: sample_weight and class_weight are not supported for models of several "
+                                 "inputs or outputs here")
+            return MultiBatches(symbolic.flatten(x), t, batch_size, shuffle)
         if w is None:
             return DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
         return WeightedBatches(x, t, w, batch_size, shuffle, objective)
@@ -237,7 +254,8 @@ class Training:
             objective, loader = self._batch_source(x, steps, "evaluate")
         else:
             objective, x = self._prepare("evaluating", x)
-            loader = DataLoader((x, objective.targets(y)), batch_size_of("evaluate", batch_size), scale=False)
+            loader = self._loader(x, objective.targets(y), None, batch_size_of("evaluate", batch_size), False,
+                                  objective)
         return self._evaluated(objective, loader, verbose, return_dict)
 
     def _evaluated(self, objective: losses.Objective, loader: Any, verbose: Any, return_dict: bool) -> Any:
@@ -293,5 +311,6 @@ class _Scores(Module):
         self.model = model
         self.objective = objective
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Any:
+        x = x.parts if isinstance(x, Batch) else x  # several inputs
         return self.objective.scores(self.model._run(x, logits=self.objective.skip_activation))
