@@ -1,6 +1,6 @@
 """Modules and layers in PyTorch's style (NCHW): ``import scratchgrad.nn as nn``."""
 
-from . import functional, init
+from . import functional, init, parallel
 from .activations import ELU, GELU, LeakyReLU, LogSoftmax, Softmax
 from .containers import ModuleDict, ModuleList, ParameterList
 from .layers import (
