@@ -45,8 +45,8 @@ def test_two_outputs_fit_and_evaluate_as_keras3(keras3, form):
         args = dict(loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5],
                     metrics=[["accuracy"], ["mae"]])
     else:
-        args = dict(loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"}, loss_weights={"cls": 1.0, "reg": 0.5},
-                    metrics={"cls": "accuracy"})
+        args = dict(loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                    loss_weights={"cls": 1.0, "reg": 0.5}, metrics={"cls": "accuracy"})
     x, y = data()
     if form == "dicts":
         x, y = {"a": x[0], "b": x[1]}, {"cls": y[0], "reg": y[1]}
