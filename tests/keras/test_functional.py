@@ -3,6 +3,8 @@ layers, each built by one function on Keras 3 and on scratchgrad and compared wi
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -144,3 +146,13 @@ def test_wrong_input_data_is_refused_in_keras_words():
     with pytest.raises(ValueError, match=r"Input 1 of layer .* expected shape=\(None, 2\), found shape=\(1, 5\)"):
         model.predict([np.zeros((1, 3)), np.zeros((1, 5))])
     np.testing.assert_array_equal(model.predict({"a": np.ones((1, 3)), "b": np.zeros((1, 2))}), [[1, 1, 1, 0, 0]])
+
+
+def test_plot_model_draws_every_connection(tmp_path):
+    model = residual(keras, layers)
+    graph = keras.utils.plot_model(model, to_file=tmp_path / "model.dot", show_shapes=True)
+    text = (tmp_path / "model.dot").read_text()
+    assert text == graph.source and text.count("->") == 10 and "c1 (Conv2D)" in text and "(None, 6, 6, 4)" in text
+    if shutil.which("dot"):
+        keras.utils.plot_model(model, to_file=tmp_path / "model.svg")
+        assert (tmp_path / "model.svg").read_text().lstrip().startswith(("<?xml", "<svg"))

@@ -1,4 +1,4 @@
-"""Keras's utilities: ``to_categorical``, ``PyDataset`` (batches made by your code)."""
+"""Keras's utilities: ``to_categorical``, ``PyDataset`` (batches made by your code), ``plot_model``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from .data_adapters import PyDataset
+from .plotting import model_to_dot, plot_model
 
-__all__ = ["PyDataset", "to_categorical"]
+__all__ = ["PyDataset", "model_to_dot", "plot_model", "to_categorical"]
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
