@@ -24,6 +24,7 @@ from ..nn import functional as F
 from ..nn import init
 from ..ops.pad import pad as pad2d
 from .advanced import ELU, Embedding, LayerNormalization, LeakyReLU, PReLU, Softmax, SpatialDropout2D
+from .augmentation import RandomRotation, RandomTranslation, RandomZoom
 from .base import (
     Layer,
     Shape,
@@ -382,7 +383,7 @@ __all__ = [
     "Conv2DTranspose", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "ELU", "Embedding", "Flatten",
     "GaussianNoise", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Identity", "Input", "InputLayer", "Lambda",
     "Layer", "LayerNormalization", "LeakyReLU", "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization",
-    "PReLU", "Permute", "RandomFlip", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SeparableConv2D", "Softmax",
-    "SpatialDropout2D", "Subtract", "UpSampling2D", "ZeroPadding2D", "add", "average", "concatenate", "maximum",
-    "minimum", "multiply", "subtract",
+    "PReLU", "Permute", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector",
+    "Rescaling", "Reshape", "SeparableConv2D", "Softmax", "SpatialDropout2D", "Subtract", "UpSampling2D",
+    "ZeroPadding2D", "add", "average", "concatenate", "maximum", "minimum", "multiply", "subtract",
 ]

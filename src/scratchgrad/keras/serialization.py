@@ -46,6 +46,11 @@ def _pairs(sides: tuple[int, int, int, int]) -> list[list[int]]:
     return [[sides[0], sides[1]], [sides[2], sides[3]]]
 
 
+def _fill(layer: Any) -> dict[str, Any]:
+    return {"fill_mode": layer.fill_mode, "interpolation": layer.interpolation, "fill_value": layer.fill_value,
+            "data_format": "channels_last"}
+
+
 def _conv(layer: Any) -> dict[str, Any]:
     return {"kernel_size": list(layer.kernel_size), "strides": list(layer.strides), "padding": layer.padding,
             "data_format": "channels_last", "dilation_rate": [1, 1], "activation": layer.activation_name,
@@ -91,6 +96,11 @@ LAYERS: dict[str, tuple[type, Callable[[Any], dict[str, Any]]]] = {
                                           "embeddings_initializer": l.embeddings_initializer}),
     "GaussianNoise": (L.GaussianNoise, lambda l: {"stddev": l.stddev}),
     "RandomFlip": (L.RandomFlip, lambda l: {"mode": l.mode}),
+    "RandomTranslation": (L.RandomTranslation, lambda l: {"height_factor": l.height_factor,
+                                                          "width_factor": l.width_factor, **_fill(l)}),
+    "RandomRotation": (L.RandomRotation, lambda l: {"factor": l.factor, **_fill(l)}),
+    "RandomZoom": (L.RandomZoom, lambda l: {"height_factor": l.height_factor, "width_factor": l.width_factor,
+                                            **_fill(l)}),
     "DepthwiseConv2D": (L.DepthwiseConv2D, lambda l: {**_conv(l), "depth_multiplier": l.depth_multiplier,
                                                       "depthwise_initializer": l.depthwise_initializer}),
     "SeparableConv2D": (L.SeparableConv2D, lambda l: {**_conv(l), "filters": l.filters,
