@@ -180,12 +180,52 @@ def _check_classifier(name: str, output_shape: tuple) -> None:
         )
 
 
+class MeanAbsoluteError(Loss):
+    """mean(|y - t|) over each sample's outputs; targets of the model's output shape."""
+
+    name = "mean_absolute_error"
+
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+        return _row_means(F.l1_loss(scores, t, reduction="none"))
+
+
+class Huber(Loss):
+    """0.5 * e^2 where |e| <= delta, delta * (|e| - 0.5 * delta) beyond (e = y - t); the mean per sample.
+
+    It is ``delta`` times PyTorch's smooth L1 loss with beta = delta.
+    """
+
+    name = "huber_loss"
+
+    def __init__(self, delta: float = 1.0, name: str | None = None, **kwargs: Any):
+        super().__init__(name=name)
+        self.delta = float(delta)
+
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+        return _row_means(F.smooth_l1_loss(scores, t, reduction="none", beta=self.delta) * self.delta)
+
+
+class KLDivergence(Loss):
+    """sum(t * log(t / y)) over each sample's outputs, both clipped to [1e-7, 1] as Keras clips them."""
+
+    name = "kl_divergence"
+
+    def per_sample(self, scores: Tensor, t: Tensor, logits: bool) -> Tensor:
+        t = t.clip(EPSILON, 1.0)
+        return (t * (t.log() - scores.clip(EPSILON, 1.0).log())).reshape(t.shape[0], -1).sum(axis=1)
+
+
 LOSSES: dict[str, type[Loss]] = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "binary_crossentropy": BinaryCrossentropy,
     "mse": MeanSquaredError,
     "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "huber": Huber,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
 }
 
 
