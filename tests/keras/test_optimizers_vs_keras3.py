@@ -72,3 +72,23 @@ def test_one_clip_at_a_time_and_a_scheduled_rate_cannot_be_set():
     scheduled = optimizers.SGD(optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))
     with pytest.raises(TypeError, match="follows a schedule"):
         scheduled.learning_rate = 0.3
+
+
+@pytest.mark.parametrize("make", [lambda O: O.Adam(0.01, clipnorm=0.5), lambda O: O.Nadam(0.01),
+                                  lambda O: O.RMSprop(0.005, momentum=0.5), lambda O: O.AdamW(0.01)])
+def test_fit_with_keras_rules_gives_keras3s_history(keras3, make):
+    from scratchgrad import keras
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((48, 5)).astype("float32")
+    y = (x[:, 0] - x[:, 3] > 0).astype("int64")
+    models = []
+    for K in (keras3, keras):
+        model = K.Sequential([K.Input((5,)), K.layers.Dense(8, activation="tanh"),
+                              K.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer=make(K.optimizers), loss="sparse_categorical_crossentropy")
+        models.append(model)
+    models[1].set_weights([0.4 * rng.standard_normal(w.shape).astype("float32") for w in models[1].get_weights()])
+    models[0].set_weights(models[1].get_weights())
+    expected, got = (m.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0).history["loss"] for m in models)
+    np.testing.assert_allclose(got, expected, rtol=2e-5)
