@@ -63,4 +63,5 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "parallel",
 ]
