@@ -44,11 +44,16 @@ def _cannot_start() -> str | None:
     return None
 
 
-def run_ranks(n: int, script: str, tmp_path: Path, timeout: float = 120, args: tuple[str, ...] = (), **env: str):
-    """Run ``script`` (source text) on ``n`` ranks; the finished process (returncode, stdout, stderr)."""
+def require_mpiexec() -> None:
+    """Skip the calling test, saying why, where mpiexec cannot start ranks."""
     reason = _cannot_start()
     if reason:
         pytest.skip(f"MPI tests need mpiexec: {reason}")
+
+
+def run_ranks(n: int, script: str, tmp_path: Path, timeout: float = 120, args: tuple[str, ...] = (), **env: str):
+    """Run ``script`` (source text) on ``n`` ranks; the finished process (returncode, stdout, stderr)."""
+    require_mpiexec()
     path = tmp_path / "rank_script.py"
     path.write_text(textwrap.dedent(script))
     command = [str(MPIEXEC), "-n", str(n), sys.executable, str(path), *args]

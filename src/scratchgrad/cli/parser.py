@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensorboard", nargs="?", const="", default=None, metavar="DIR",
                    help="log loss, accuracy and lr per step and per epoch for TensorBoard, in DIR (default: the "
                         "run folder; then 'tensorboard --logdir runs' shows every run)")
+    p.add_argument("--nproc", type=_positive_int, default=None, metavar="N",
+                   help="train on N processes started with mpiexec (the distributed extra), same global batch")
+    p.add_argument("--dist-timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="with --nproc: how long a rank waits for a failed or stuck one before all stop (300)")
 
     p = _add(sub, "evaluate", "test accuracy, per-class accuracy and the confusion matrix of a trained run")
     p.add_argument("run", help="a run folder or its model.safetensors")

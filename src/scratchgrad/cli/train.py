@@ -9,13 +9,17 @@ location) is applied, recorded in config.json and announced.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
+from ..distributed import group as _pg
+from .distributed import launch, rank_guard, secondary_rank
 from .parser import UsageError
 from .predict import predict_labels
 
@@ -39,6 +43,18 @@ def one_line_os_errors() -> Iterator[None]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.nproc is not None:
+        return launch(args)
+    if not _pg.launched_by_mpiexec():
+        return _cmd_train(args)
+    with rank_guard():  # a rank that stops, even with a usage error, must not leave the others waiting
+        status = _cmd_train(args)
+        if status:
+            raise SystemExit(status)
+        return status
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
     from ..train.runfolder import open_for_training
     from ..train.runs import DEFAULTS, complete_config
 
@@ -47,6 +63,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out or f"runs/{given.get('model', DEFAULTS['model'])}-{given.get('dataset', DEFAULTS['dataset'])}")
     if args.resume:
         _require(out / "config.json", "--resume needs the run folder's config.json")
+    if secondary_rank():  # ranks 1.. of an mpiexec job: rank 0 holds the run folder and speaks for all
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+            return _train(args, out, _resumed_config(out, given) if args.resume else config, writes=False)
     created = not out.exists()
     with one_line_os_errors():
         lock = open_for_training(out, resume=args.resume, overwrite=args.overwrite)
@@ -92,7 +111,7 @@ def _epochs_after_resume(args: argparse.Namespace, out: Path, done: int, total: 
     print(f"resuming {out} after epoch {done}: training epochs {done + 1} to {total}, as {source} says")
 
 
-def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
+def _train(args: argparse.Namespace, out: Path, config: dict[str, Any], writes: bool = True) -> int:
     from ..train import EarlyStopping, LRScheduler, StopAtTarget, Trainer
     from ..train.runs import build_run
     from ..viz import plot_filters, plot_history
@@ -105,7 +124,7 @@ def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
         callbacks.append(EarlyStopping("val_accuracy" if run.config["val_split"] else "test_accuracy", args.patience))
     if args.target_loss:
         callbacks.append(StopAtTarget("loss", args.target_loss))
-    if args.tensorboard is not None:
+    if args.tensorboard is not None and writes:
         callbacks.append(_tensorboard_logger(args, out))
     trainer = Trainer(run.model, run.optimizer, run.train_loader, eval_loaders=run.eval_loaders, callbacks=callbacks,
                       grad_clip=run.config["grad_clip"], out_dir=out, progress=not args.no_progress, config=run.config)
@@ -116,6 +135,8 @@ def _train(args: argparse.Namespace, out: Path, config: dict[str, Any]) -> int:
             for group in run.optimizer.param_groups:
                 group["lr"] = float(run.config["lr"])
     history = trainer.fit(run.config["epochs"])
+    if not writes:
+        return 0
     plot_history(history, out / "curves.png", trainer.steps)
     first_conv = next((m for m in run.model.modules() if type(m).__name__ == "Conv2d"), None)
     if first_conv is not None:

@@ -9,11 +9,12 @@ the whole job (``MPI_Abort``) after saying which rank stopped it and why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, Iterator
 
 DEFAULT_TIMEOUT_S = 300.0
 TIMEOUT_ENV = "SCRATCHGRAD_DIST_TIMEOUT"
@@ -82,6 +83,9 @@ def init_process_group(backend: str = "mpi", timeout: Any = None, world_size: in
     _comm = comm
     if comm.Get_size() > 1:
         _install_abort_on_exception()
+        # Ranks on one machine share its cores: each takes its part unless told (parallel.num_threads reads it).
+        local = int(os.environ.get("MPI_LOCALNRANKS", comm.Get_size()))
+        os.environ.setdefault("SCRATCHGRAD_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // local)))
 
 
 def is_initialized() -> bool:
@@ -141,6 +145,21 @@ def wait(request: Any, what: str) -> None:
             )
         time.sleep(pause)
         pause = min(pause * 2, 1e-3)
+
+
+@contextlib.contextmanager
+def stop_all_on_error() -> Iterator[None]:
+    """Any exception in this block, even one a caller would turn into an exit status, stops every rank.
+
+    MPI's launcher does not stop the others when one rank merely exits non-zero: they would wait for it.
+    """
+    try:
+        yield
+    except BaseException as exc:
+        if _comm is not None and _comm.Get_size() > 1:
+            _abort(f"error: {exc}\nscratchgrad.distributed: rank {_comm.Get_rank()} of {_comm.Get_size()} failed "
+                   f"with {type(exc).__name__}; stopping the other ranks.")
+        raise
 
 
 def _abort(message: str) -> None:

@@ -24,6 +24,7 @@ from ..autograd import no_grad
 from ..data.loader import require_batches
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
+from . import distributed as parallel
 from . import fields
 from .callbacks import Callback
 from .metrics import correct_count
@@ -45,6 +46,9 @@ class Trainer:
         metrics: ("accuracy",) for classification, () for regression.
         progress: show a progress bar (tqdm, when installed) with the running loss and images per second.
         config: the run's settings, saved in config.json and in every checkpoint.
+        distributed: under mpiexec with several ranks (None: whenever that is so), train data-parallel: each rank
+            takes its share of every batch, gradients are averaged, only rank 0 logs and writes ``out_dir``
+            (``train.distributed``). Callbacks run on every rank.
 
     Example::
 
@@ -66,6 +70,7 @@ class Trainer:
         progress: bool = True,
         config: dict[str, Any] | None = None,
         log: Callable[[str], None] | None = print,
+        distributed: bool | None = None,
     ):
         self.model, self.optimizer, self.train_loader, self.loss_fn = model, optimizer, train_loader, loss_fn
         self.eval_loaders = dict(eval_loaders or {})
@@ -80,6 +85,10 @@ class Trainer:
         self.global_step = 0
         self.stop_training = False
         self.last_checkpoint: Path | None = None
+        self.step_model = model  # what train_step calls: the model or, across ranks, its DistributedDataParallel
+        self.ranks = parallel.world_size_if_launched() if distributed is not False else 1
+        if self.ranks > 1:
+            parallel.setup(self)
 
     def log(self, message: str) -> None:
         if self._log is not None:
@@ -118,7 +127,7 @@ class Trainer:
 
     def train_step(self, x: Any, t: Any) -> tuple[float, Any]:
         """One iteration: forward, loss, backward, (clip), update. Returns the loss value and the scores."""
-        scores = self.model(x)
+        scores = self.step_model(x)
         loss = self.loss_fn(scores, t)
         self.optimizer.zero_grad()
         loss.backward()
@@ -153,6 +162,8 @@ class Trainer:
                     bar.set_postfix_str(f"loss {total_loss / seen:.4f}, {rate:,.0f} img/s", refresh=False)
         if bar is not None:
             bar.close()
+        if self.ranks > 1:
+            total_loss, correct, seen = parallel.epoch_totals(total_loss, correct, seen)
         seconds = time.perf_counter() - start
         logs = {"epoch": epoch, "loss": total_loss / max(seen, 1)}
         if "accuracy" in self.metrics:

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from ...autograd import is_grad_enabled
 from ...distributed import group as _pg
-from ...distributed.collectives import broadcast
+from ...distributed.collectives import barrier, broadcast
 from ...tensor import Tensor
 from ..module import Module
 from .reducer import Reducer
@@ -91,6 +91,7 @@ class DistributedDataParallel(Module):
 
 def check_same_shapes(comm: Any, described: list[tuple[str, tuple[int, ...], str]]) -> None:
     """Refuse, on every rank, a model whose parameters differ across ranks, naming the parameter and the ranks."""
+    barrier()  # bounded by the timeout; once every rank is here the (unbounded) allgather cannot hang
     everyone = comm.allgather(described)
     mine = everyone[0]
     for rank, theirs in enumerate(everyone[1:], start=1):

@@ -63,6 +63,8 @@ class Reducer:
         self.buckets = plan_buckets(self.named, cap_bytes)
         self.where = {id(p): (b, i) for b in self.buckets for i, (_, p) in enumerate(b.params)}
         self.find_unused, self.armed, self.next_launch = find_unused, False, 0
+        self.scale = 1.0
+        """This rank's weight in the average (the Trainer's share of an uneven batch): size * n_rank / n_all."""
         self.ready: set[int] = set()
         self.handles = [p.register_post_accumulate_grad_hook(self._on_grad) for _, p in self.named]
 
@@ -111,6 +113,8 @@ class Reducer:
         comm = _pg.communicator()
         while self.next_launch < len(self.buckets) and not self.buckets[self.next_launch].waiting:
             bucket = self.buckets[self.next_launch]
+            if self.scale != 1.0:
+                bucket.flat *= self.scale
             bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.flat, MPI.SUM)
             self.next_launch += 1
         for bucket in self.buckets[: self.next_launch]:
