@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 
 import numpy as np
 import pytest
@@ -157,3 +158,15 @@ def test_backup_and_restore_continues_an_interrupted_fit(keras3, tmp_path):
     for a, b, c in zip(finals["scratchgrad.keras"], finals["keras"], uninterrupted.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+
+
+def test_progbar_logger_prints_keras_epoch_lines(capsys):
+    x, y, val = data()
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0, validation_data=val,
+              callbacks=[keras.callbacks.ProgbarLogger()])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert re.fullmatch(r"3/3 - \d+s - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+",
+                        lines[3])
