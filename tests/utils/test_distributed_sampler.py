@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scratchgrad.data.distributed import DistributedSampler
+from scratchgrad.utils.data.distributed import DistributedSampler
 
 
 @pytest.mark.parametrize("n, replicas", [(10, 3), (2, 3), (9, 3), (1, 4), (7, 2)])
@@ -38,3 +38,14 @@ def test_shuffled_shares_partition_one_order_that_changes_with_the_epoch():
 def test_a_rank_outside_the_replicas_is_refused():
     with pytest.raises(ValueError, match="received rank=3, num_replicas=3"):
         DistributedSampler(range(5), num_replicas=3, rank=3)
+
+
+def test_a_dataloader_takes_it_as_its_sampler():
+    import numpy as np
+
+    from scratchgrad.utils.data import DataLoader, TensorDataset
+
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    sampler = DistributedSampler(range(10), num_replicas=2, rank=1, shuffle=False)
+    loader = DataLoader(TensorDataset(x, np.arange(10)), batch_size=3, sampler=sampler)
+    assert [t.tolist() for _, t in loader] == [[1, 3, 5], [7, 9]]

@@ -8,7 +8,7 @@ Start N ranks with ``mpiexec -n N python script.py`` (mpich's wheel puts mpiexec
 ``scratchgrad train ... --nproc N``. ``scratchgrad.nn.parallel.DistributedDataParallel`` averages gradients.
 """
 
-from ..data.distributed import DistributedSampler
+from ..utils.data.distributed import DistributedSampler
 from .collectives import ReduceOp, Work, all_gather, all_reduce, barrier, broadcast, gather, reduce, scatter
 from .group import (
     DistributedError,

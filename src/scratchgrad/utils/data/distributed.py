@@ -1,7 +1,7 @@
 """DistributedSampler: each rank's share of a dataset's indices, with PyTorch's arithmetic.
 
-PyTorch keeps it at ``torch.utils.data.distributed``; here it lives beside the DataLoader, and
-``scratchgrad.distributed.DistributedSampler`` names it too.
+``DataLoader(dataset, batch_size=B, sampler=DistributedSampler(dataset))`` on each of N ranks: every rank sees
+its own B samples per step, N*B in all. ``scratchgrad.distributed.DistributedSampler`` names it too.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .sampler import Sampler
 
-class DistributedSampler:
+
+class DistributedSampler(Sampler):
     """Indices of ``dataset`` for one rank of ``num_replicas``: every rank gets the same count.
 
     The epoch's order (shuffled by ``seed + epoch`` when ``shuffle``, else 0..N-1) is first made a multiple of
@@ -39,7 +41,7 @@ class DistributedSampler:
         drop_last: bool = False,
     ):
         if num_replicas is None or rank is None:
-            from .. import distributed
+            from ... import distributed
 
             num_replicas = distributed.get_world_size() if num_replicas is None else num_replicas
             rank = distributed.get_rank() if rank is None else rank
