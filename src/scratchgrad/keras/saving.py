@@ -161,7 +161,8 @@ def load_model(filepath: str | Path, custom_objects: Any = None, compile: bool =
     """The model saved in a ``.keras`` file (by Keras 3 or by ``model.save``), with its weights.
 
     Only layer classes that scratchgrad.keras has are made; a Lambda layer (Python code in the file) is refused
-    whatever ``safe_mode`` says. The model comes back uncompiled: call ``compile`` before ``fit``.
+    whatever ``safe_mode`` says. A model Keras 3 saved compiled comes back compiled alike (``compile=True``),
+    its optimizer's moments starting afresh.
     """
     filepath = Path(filepath)
     try:
@@ -180,7 +181,40 @@ def load_model(filepath: str | Path, custom_objects: Any = None, compile: bool =
                          "model.weights.h5") from None
     model = model_from_entry(config)
     _read_weights(model, io.BytesIO(weights), str(filepath))
+    if compile and config.get("compile_config"):
+        _compile_from(model, config["compile_config"], str(filepath))
     return model
+
+
+def _compile_from(model: Any, config: dict[str, Any], name: str) -> None:
+    """Compile ``model`` as Keras 3 saved it compiled: the optimizer (by class, with its settings), the loss and
+    the metrics by name. The optimizer's moments start afresh."""
+    from . import losses, optimizers
+
+    spec = config.get("optimizer") or "rmsprop"
+    if isinstance(spec, dict):
+        cls = optimizers.OPTIMIZERS.get(str(spec.get("class_name", "")).lower())
+        if cls is None:
+            raise ValueError(f"load_model: {name} was compiled with the optimizer {spec.get('class_name')!r}, which "
+                             f"scratchgrad.keras does not have; load with compile=False and compile it yourself")
+        import inspect
+
+        accepted = set(inspect.signature(cls.__init__).parameters) | {"weight_decay", "clipnorm", "clipvalue",
+                                                                      "global_clipnorm"}
+        settings = spec.get("config", {})
+        spec = cls(**{k: v for k, v in settings.items() if k in accepted and v is not None})
+
+    def named(value: Any) -> Any:
+        if isinstance(value, dict) and "class_name" in value:  # a loss or metric object saved by its class
+            loss = getattr(losses, value["class_name"], None)
+            return loss(**{k: v for k, v in value.get("config", {}).items() if k == "from_logits"}) if loss else \
+                snake_case(value["class_name"])
+        return value
+
+    loss = config.get("loss")
+    loss = {k: named(v) for k, v in loss.items()} if isinstance(loss, dict) else \
+        [named(v) for v in loss] if isinstance(loss, list) else named(loss)
+    model.compile(optimizer=spec, loss=loss, metrics=config.get("metrics"), loss_weights=config.get("loss_weights"))
 
 
 def load_weights(model: Any, filepath: str | Path) -> None:
