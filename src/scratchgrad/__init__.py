@@ -10,6 +10,7 @@ from . import (
     autograd,  # noqa: F401  (torch.autograd.grad)
     cuda,  # noqa: F401  (torch.cuda.is_available)
     optim,  # noqa: F401  (a subpackage, reached as sg.optim)
+    utils,  # noqa: F401  (torch.utils.data.DataLoader after a plain import, as in PyTorch)
 )
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import manual_seed

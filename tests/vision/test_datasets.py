@@ -18,7 +18,8 @@ def test_a_sample_is_a_pil_image_and_an_int_from_torchvisions_layout(tv_fashion)
     image, label = ds[3]
     assert isinstance(image, Image.Image) and image.mode == "L" and image.size == (28, 28)
     assert np.array_equal(np.asarray(image), images[3]) and label == labels[3] and isinstance(label, int)
-    assert ds.data.shape == (12, 28, 28) and ds.targets.dtype == np.int64 and len(ds) == 12
+    assert ds.data.shape == (12, 28, 28) and ds.data.dtype == sg.uint8 and ds.targets.dtype == sg.int64
+    assert isinstance(ds.targets, sg.Tensor) and len(ds) == 12
     assert ds.classes[9] == "Ankle boot" and ds.class_to_idx["Trouser"] == 1
     assert ds.paths[0].parent == root / "FashionMNIST" / "raw"
 
@@ -35,8 +36,10 @@ def test_cifar10_samples_are_rgb(tmp_path):
     from tests.data.datafiles import write_cifar
 
     write_cifar(tmp_path, "python", n=6)
-    image, _ = datasets.CIFAR10(root=tmp_path, train=False)[0]
+    ds = datasets.CIFAR10(root=tmp_path, train=False)
+    image, _ = ds[0]
     assert image.mode == "RGB" and image.size == (32, 32)
+    assert isinstance(ds.data, np.ndarray) and ds.data.shape == (6, 32, 32, 3) and isinstance(ds.targets, list)
 
 
 def test_without_root_the_usual_order_applies_and_download_finds_a_local_copy(tmp_path):

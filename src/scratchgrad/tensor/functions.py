@@ -15,10 +15,17 @@ from .creation import tensor
 
 
 def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Tensors joined along an existing ``dim``; every other dim must agree."""
+    """Tensors joined along an existing ``dim``; every other dim must agree.
+
+    As in PyTorch, an empty 1-D tensor (shape (0,)) is left out whatever the others' shapes, so a loop may start
+    from ``torch.tensor([])`` and ``cat`` batches onto it.
+    """
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    return _shape.concat(tensors, dim)
+    kept = [t for t in tensors if not (isinstance(t, Tensor) and tuple(t.shape) == (0,))]
+    if not kept or len(kept) == len(tensors):
+        return _shape.concat(tensors, dim)
+    return _shape.concat(kept, dim)
 
 
 concat = concatenate = cat

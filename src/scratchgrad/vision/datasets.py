@@ -24,6 +24,7 @@ from PIL import Image
 
 from .. import data as _data
 from ..data.errors import DatasetError
+from ..tensor.creation import from_numpy
 from .transforms import batch_transform
 
 Root = str | os.PathLike | None
@@ -53,16 +54,22 @@ class VisionDataset:
         self.root, self.train = root, train
         self.transform, self.target_transform = transform, target_transform
         self._source = _open(self.reader, root, train, download)
-        self.data, self.targets, self.paths = self._source.data, self._source.targets, self._source.paths
+        self.data, self.targets = self._torchvision_form(self._source.data, self._source.targets)
+        self.paths = self._source.paths
         self.classes = list(self.reader.classes)
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
 
+    @staticmethod
+    def _torchvision_form(data: np.ndarray, targets: np.ndarray) -> tuple[Any, Any]:
+        """``data`` and ``targets`` as torchvision keeps them: Tensors sharing the reader's arrays (MNIST's)."""
+        return from_numpy(data), from_numpy(targets)
+
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._source)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         """``(image, label)``: a PIL image (28 x 28 "L" or 32 x 32 "RGB") and an int, each after its transform."""
-        image, label = Image.fromarray(self.data[index]), int(self.targets[index])
+        image, label = Image.fromarray(self._source.data[index]), int(self._source.targets[index])
         if self.transform is not None:
             image = self.transform(image)
         if self.target_transform is not None:
@@ -90,7 +97,8 @@ class VisionDataset:
 
 
 class MNIST(VisionDataset):
-    """The MNIST digits, as ``torchvision.datasets.MNIST``: 60,000 / 10,000 grayscale 28 x 28 images."""
+    """The MNIST digits, as ``torchvision.datasets.MNIST``: 60,000 / 10,000 grayscale 28 x 28 images; ``data`` a
+    uint8 Tensor (N, 28, 28) and ``targets`` an int64 Tensor (N,), as torchvision keeps them."""
 
     reader = _data.MNIST
 
@@ -102,7 +110,12 @@ class FashionMNIST(VisionDataset):
 
 
 class CIFAR10(VisionDataset):
-    """CIFAR-10, as ``torchvision.datasets.CIFAR10``: 50,000 / 10,000 colour 32 x 32 images (``data`` is
-    (N, 32, 32, 3) uint8)."""
+    """CIFAR-10, as ``torchvision.datasets.CIFAR10``: 50,000 / 10,000 colour 32 x 32 images (``data`` a uint8
+    array (N, 32, 32, 3), ``targets`` a list, as torchvision keeps them)."""
 
     reader = _data.CIFAR10
+
+    @staticmethod
+    def _torchvision_form(data: np.ndarray, targets: np.ndarray) -> tuple[Any, Any]:
+        """torchvision's CIFAR10 keeps a NumPy array and a list of ints."""
+        return data, targets.tolist()
