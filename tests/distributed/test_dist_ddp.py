@@ -98,6 +98,12 @@ model(x).sum().backward()
 mean = np.mean([r + 1.0 for r in range(size)])
 assert np.allclose(model.module.weight.grad, [[2 * mean, 2.0]]), model.module.weight.grad
 
+# gradient_as_bucket_view: the same average, left in the bucket's memory
+viewed = nn.parallel.DistributedDataParallel(nn.Linear(2, 1, bias=False), gradient_as_bucket_view=True)
+viewed(x).sum().backward()
+assert np.allclose(viewed.module.weight.grad, [[mean, 1.0]])
+assert viewed.module.weight.grad.base is viewed.reducer.buckets[0].flat
+
 # a parameter that a forward skips: refused next iteration unless find_unused_parameters
 class Branchy(nn.Module):
     def __init__(self):

@@ -34,6 +34,8 @@ class DistributedDataParallel(Module):
         bucket_cap_mb: size of the buckets whose all-reduces start while backward runs (25 MB, as PyTorch).
         find_unused_parameters: walk each forward's graph and count the parameters it does not reach as done,
             so a model whose forward skips some parameters still finishes its averaging.
+        gradient_as_bucket_view: leave each ``.grad`` a view of its bucket (saves a copy of every gradient per
+            step); a ``.grad`` kept past the next synchronised backward then changes with it.
 
     ``state_dict`` keys begin with ``module.``, as PyTorch's; save ``model.module.state_dict()`` to load the
     weights into an unwrapped model.
@@ -48,6 +50,7 @@ class DistributedDataParallel(Module):
         process_group: Any = None,
         bucket_cap_mb: float = 25.0,
         find_unused_parameters: bool = False,
+        gradient_as_bucket_view: bool = False,
     ):
         super().__init__()
         self.module = module
@@ -59,7 +62,7 @@ class DistributedDataParallel(Module):
         for _, p in module.named_parameters():
             broadcast(p, src=0)
         self._broadcast_buffers()
-        self.reducer = Reducer(named, int(bucket_cap_mb * 2**20), find_unused_parameters)
+        self.reducer = Reducer(named, int(bucket_cap_mb * 2**20), find_unused_parameters, gradient_as_bucket_view)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         self.reducer.check_finished()

@@ -58,11 +58,13 @@ def plan_buckets(named_params: Sequence[tuple[str, Any]], cap_bytes: int) -> lis
 class Reducer:
     """Runs one backward's averaging: armed by each synchronised forward, finished by the last bucket's hook."""
 
-    def __init__(self, named_params: Sequence[tuple[str, Any]], cap_bytes: int, find_unused: bool):
+    def __init__(
+        self, named_params: Sequence[tuple[str, Any]], cap_bytes: int, find_unused: bool, as_views: bool = False
+    ):
         self.named = list(named_params)
         self.buckets = plan_buckets(self.named, cap_bytes)
         self.where = {id(p): (b, i) for b in self.buckets for i, (_, p) in enumerate(b.params)}
-        self.find_unused, self.armed, self.next_launch = find_unused, False, 0
+        self.find_unused, self.as_views, self.armed, self.next_launch = find_unused, as_views, False, 0
         self.scale = 1.0
         """This rank's weight in the average (the Trainer's share of an uneven batch): size * n_rank / n_all."""
         self.ready: set[int] = set()
@@ -127,7 +129,9 @@ class Reducer:
             bucket.flat /= size
             for i, (_, p) in enumerate(bucket.params):
                 part = bucket.flat[bucket.offsets[i] : bucket.offsets[i + 1]].reshape(p.data.shape)
-                p.grad = backend.get_array_module(p.data).array(part)  # a copy: the buffer is reused next step
+                on_host = isinstance(p.data, np.ndarray)
+                # A view saves a copy, but the next synchronised backward writes over it (PyTorch's option too).
+                p.grad = part if self.as_views and on_host else backend.get_array_module(p.data).array(part)
         self.armed = False
 
     def remove(self) -> None:
