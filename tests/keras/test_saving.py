@@ -200,11 +200,11 @@ def test_the_other_layers_go_through_files_both_ways(keras3, rng, tmp_path, dire
 def test_a_model_keras3_saved_compiled_comes_back_compiled(keras3, rng, tmp_path):
     theirs = sequential(keras3, keras3.layers)
     theirs.compile(optimizer=keras3.optimizers.SGD(learning_rate=0.05, momentum=0.5),
-                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                   loss=keras3.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
     theirs.save(tmp_path / "m.keras")
     ours = keras.models.load_model(tmp_path / "m.keras")
     assert isinstance(ours.optimizer, keras.optimizers.SGD) and ours.optimizer.learning_rate == pytest.approx(0.05)
-    assert ours.optimizer.hyper["momentum"] == 0.5
+    assert ours.optimizer.hyper["momentum"] == 0.5 and isinstance(ours.loss, keras.losses.SparseCategoricalCrossentropy)
     x, y = rng.standard_normal((16, 8, 8, 2)).astype("float32"), rng.integers(0, 3, 16)
     assert set(ours.fit(x, y, epochs=1, verbose=0).history) == {"loss", "accuracy"}
     assert keras.models.load_model(tmp_path / "m.keras", compile=False).loss is None

@@ -212,8 +212,10 @@ def _compile_from(model: Any, config: dict[str, Any], name: str) -> None:
         return value
 
     loss = config.get("loss")
-    loss = {k: named(v) for k, v in loss.items()} if isinstance(loss, dict) else \
-        [named(v) for v in loss] if isinstance(loss, list) else named(loss)
+    if isinstance(loss, dict) and "class_name" not in loss:  # one loss per output, by name
+        loss = {k: named(v) for k, v in loss.items()}
+    else:
+        loss = [named(v) for v in loss] if isinstance(loss, list) else named(loss)
     model.compile(optimizer=spec, loss=loss, metrics=config.get("metrics"), loss_weights=config.get("loss_weights"))
 
 
