@@ -12,6 +12,8 @@ import pytest
 from scratchgrad import keras
 from scratchgrad.keras import layers
 
+pytest.importorskip("h5py")  # .keras and .weights.h5 files hold their weights in HDF5
+
 
 def sequential(K, L):
     return K.Sequential([
