@@ -24,6 +24,7 @@ from .layers import (
 )
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module, Parameter, Sequential
+from .parallel.sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -58,6 +59,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "SmoothL1Loss",
+    "SyncBatchNorm",
     "Softmax",
     "Tanh",
     "Unflatten",
