@@ -7,7 +7,8 @@
 
 With batch B per rank this trains as one process with batch N*B (a mean loss: the average of the N means is
 the mean over all N*B samples). BatchNorm's batch statistics stay per rank (each normalises its own B samples),
-as in PyTorch; buffers (running statistics) are rank 0's, broadcast before every forward.
+as in PyTorch, unless ``nn.SyncBatchNorm.convert_sync_batchnorm`` made them span all ranks; buffers (running
+statistics) are rank 0's, broadcast before every forward.
 """
 
 from __future__ import annotations
