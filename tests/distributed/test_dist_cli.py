@@ -91,3 +91,29 @@ def test_a_killed_rank_stops_the_others_and_one_rank_finishes_from_the_checkpoin
     resumed = train(out, "--limit", "6000", "--batch-size", "16", "--epochs", "3", "--resume")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert [row["epoch"] for row in history(out)] == [1, 2, 3]
+
+
+def test_the_ranks_command_line_is_the_given_one_without_the_launchers_flags():
+    from scratchgrad.cli import build_parser
+    from scratchgrad.cli.distributed import rank_argv
+
+    given = ["train", "--model", "lenet", "--epochs", "3", "--lr", "0.05", "--resume", "--tensorboard",
+             "--out", "runs/x", "--nproc", "4", "--dist-timeout", "30"]
+    argv = rank_argv(build_parser().parse_args(given))
+    assert argv == ["train", "--model", "lenet", "--epochs", "3", "--lr", "0.05", "--out", "runs/x", "--resume",
+                    "--tensorboard"]
+    assert vars(build_parser().parse_args(argv)) == {**vars(build_parser().parse_args(given)), "nproc": None,
+                                                    "dist_timeout": None}
+
+
+def test_each_rank_takes_its_share_of_the_cores_unless_told(tmp_path):
+    require_mpiexec()
+    script = tmp_path / "threads.py"
+    script.write_text("import os, scratchgrad.distributed as dist\ndist.init_process_group()\n"
+                      "print(f\"threads={os.environ['SCRATCHGRAD_NUM_THREADS']};\", flush=True)\n")
+    env = environment()
+    env.pop("SCRATCHGRAD_NUM_THREADS")
+    command = [str(Path(sys.executable).with_name("mpiexec")), "-n", "2", sys.executable, str(script)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert done.stdout.count(f"threads={share};") == 2, done.stdout + done.stderr
