@@ -98,6 +98,14 @@ model(x).sum().backward()
 mean = np.mean([r + 1.0 for r in range(size)])
 assert np.allclose(model.module.weight.grad, [[2 * mean, 2.0]]), model.module.weight.grad
 
+# overlap: the buckets of the last layers are on the wire before backward has finished the first layer
+deep = nn.Sequential(*[nn.Linear(64, 64) for _ in range(4)])
+ddp = nn.parallel.DistributedDataParallel(deep, bucket_cap_mb=0.02)  # 4 buckets of about a layer
+launched = []
+deep[0].weight.register_post_accumulate_grad_hook(lambda p: launched.append(ddp.reducer.next_launch))
+ddp(sg.ones((2, 64))).sum().backward()
+assert len(ddp.reducer.buckets) >= 4 and launched[0] >= 2, launched
+
 # gradient_as_bucket_view: the same average, left in the bucket's memory
 viewed = nn.parallel.DistributedDataParallel(nn.Linear(2, 1, bias=False), gradient_as_bucket_view=True)
 viewed(x).sum().backward()
