@@ -102,6 +102,52 @@ def test_workers_yield_the_same_batches_as_the_main_process():
     assert many == one and len(many) == 6
 
 
+def test_shuffled_epochs_with_workers_are_those_without():
+    def epochs(workers):
+        loader = data.DataLoader(Squares(), batch_size=3, shuffle=True, seed=5, num_workers=workers)
+        return [[_plain(b) for b in loader] for _ in range(2)]
+
+    assert epochs(2) == epochs(0)
+
+
+class Noisy(data.Dataset):
+    """A per-sample random transform, drawn from scratchgrad's generator as the vision transforms draw."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        return float(sg.rand(1).item())
+
+
+def test_random_draws_in_workers_differ_between_workers_and_repeat_between_runs():
+    runs = [np.concatenate([b.numpy() for b in data.DataLoader(Noisy(), batch_size=2, seed=0, num_workers=3)])
+            for _ in range(2)]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert len(set(runs[0].tolist())) == 12  # no two workers repeat each other's draws
+
+
+class Failing(Squares):
+    def __getitem__(self, i):
+        if i == 5:
+            raise KeyError(f"no sample {i}")
+        return super().__getitem__(i)
+
+
+class Dying(Squares):
+    def __getitem__(self, i):
+        import os
+
+        os._exit(3)
+
+
+def test_a_failing_or_dying_worker_is_named():
+    with pytest.raises(RuntimeError, match=r"(?s)worker 0 failed on batch 2:.*KeyError: 'no sample 5'"):
+        list(data.DataLoader(Failing(), batch_size=2, num_workers=2))
+    with pytest.raises(RuntimeError, match=r"worker \d exited unexpectedly \(exit code 3\)"):
+        list(data.DataLoader(Dying(), batch_size=2, num_workers=2))
+
+
 class WhoMadeIt(data.Dataset):
     def __len__(self):
         return 8

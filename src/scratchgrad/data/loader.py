@@ -132,6 +132,7 @@ class DataLoader:
                              "the dataset its transform, or a collate_fn")
         if seed is None:  # from the generator given, or scratchgrad's, so sg.manual_seed(...) fixes the order too
             seed = int((generator if generator is not None else backend.rng()).integers(0, 2**63 - 1))
+        self._seed = seed
         self.rng = np.random.default_rng(seed)
         self.epoch = 0  # epochs finished
         self._position: int | None = None  # batches handed out in the epoch under way; None between epochs
@@ -209,9 +210,11 @@ class DataLoader:
             return map(self._batch, batches)
         from ..utils.data.worker import run_in_workers
 
-        base_seed = int(self.rng.integers(0, 2**31 - 1 - self.num_workers))
+        # From the loader's seed and the epoch, not drawn from self.rng: the shuffled orders stay num_workers=0's.
+        base_seed = int(np.random.default_rng((self._seed, self.epoch)).integers(0, 2**31 - 1 - self.num_workers))
         return run_in_workers(self._batch, batches, self.dataset, min(self.num_workers, len(batches)), base_seed,
-                              self.worker_init_fn, self.multiprocessing_context, self.timeout)
+                              self.worker_init_fn, self.multiprocessing_context, self.timeout,
+                              self.prefetch_factor or 2)
 
     def _stream_batches(self) -> Iterator[Any]:
         samples: list = []
