@@ -4,7 +4,8 @@ One group per process (PyTorch's default group). ``init_process_group(backend="m
 under ``mpiexec`` gets it on first use without the call, as the launcher's environment says how many ranks there
 are. Every wait for other ranks is bounded by the group's timeout (300 s unless told): a rank that raises, is
 killed or hangs must not leave the others waiting forever, so a late wait and an uncaught exception both stop
-the whole job (``MPI_Abort``) after saying which rank stopped it and why.
+the whole job (``MPI_Abort``) after saying which rank stopped it and why. A late wait first calls the roll: the
+ranks that are waiting too answer it, so the ones that do not are named as the failed ones.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ _LAUNCHER_ENV = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "M
 
 _comm: Any = None
 _timeout_s = DEFAULT_TIMEOUT_S
+_ROLL_CALL, _PRESENT = 23674, 23675
+"""Point-to-point tags of the roll call a timed-out wait makes (MPI keeps them apart from collectives)."""
+ROLL_CALL_GRACE_S = 3.0
 
 
 class DistributedError(RuntimeError):
@@ -137,14 +141,44 @@ def wait(request: Any, what: str) -> None:
     while not request.Test():
         now = time.monotonic()
         if now > deadline:
+            missing = ", ".join(map(str, _missing_ranks())) or "none (they answered but the collective is stuck)"
             _abort(
-                f"scratchgrad.distributed: rank {get_rank()} waited {_timeout_s:g} s for {what} and the other ranks "
-                f"did not all arrive: one of them failed, was killed or hangs (its own message names it). "
-                f"Stopping all ranks; set the limit with init_process_group(timeout=...) or {TIMEOUT_ENV}."
+                f"scratchgrad.distributed: rank {get_rank()} waited {_timeout_s:g} s for {what}; ranks that did not "
+                f"answer a roll call: {missing} (failed, killed or hanging). Stopping all ranks; set the limit with "
+                f"init_process_group(timeout=...) or {TIMEOUT_ENV}."
             )
         if now - start > 0.02:
             time.sleep(pause)
             pause = min(pause * 2, 1e-3)
+            _answer_roll_call()
+
+
+def _answer_roll_call() -> None:
+    """Tell ranks that timed out that this one is still here, waiting too (a hung or dead rank cannot)."""
+    from mpi4py import MPI
+
+    status = MPI.Status()
+    while _comm.iprobe(source=MPI.ANY_SOURCE, tag=_ROLL_CALL, status=status):
+        _comm.recv(source=status.Get_source(), tag=_ROLL_CALL)
+        _comm.send(_comm.Get_rank(), dest=status.Get_source(), tag=_PRESENT)
+
+
+def _missing_ranks() -> list[int]:
+    """Ranks that do not answer within ``ROLL_CALL_GRACE_S``: those are the ones the others are waiting for."""
+    from mpi4py import MPI
+
+    me, size = _comm.Get_rank(), _comm.Get_size()
+    asked = [_comm.isend(me, dest=r, tag=_ROLL_CALL) for r in range(size) if r != me]
+    present, status = {me}, MPI.Status()
+    deadline = time.monotonic() + ROLL_CALL_GRACE_S
+    while len(present) < size and time.monotonic() < deadline:
+        _answer_roll_call()  # ranks that time out together answer each other
+        if _comm.iprobe(source=MPI.ANY_SOURCE, tag=_PRESENT, status=status):
+            present.add(_comm.recv(source=status.Get_source(), tag=_PRESENT))
+        else:
+            time.sleep(0.005)
+    del asked  # never waited for: a rank that hangs never receives its question
+    return [r for r in range(size) if r not in present]
 
 
 @contextlib.contextmanager
