@@ -4,8 +4,8 @@ Under ``mpiexec -n N`` (or ``scratchgrad train --nproc N``) every rank builds th
 so every rank sees the same global batch; rank r takes rows [r*B/N, (r+1)*B/N) of it, and
 ``DistributedDataParallel`` averages the gradients, weighted by each share's size so that an uneven last batch
 still gives the gradient of the whole batch's mean loss. The loader's position is the global one, so a checkpoint
-resumes on any number of ranks. Only rank 0 logs and writes the run folder; every rank evaluates the whole
-evaluation data (the replicas are equal, so the numbers are too) and so every rank's callbacks decide alike.
+resumes on any number of ranks. Only rank 0 logs and writes the run folder. Each rank evaluates its share of the
+evaluation data and the sums are all-reduced, so every rank gets the same numbers and its callbacks decide alike.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def setup(trainer: Any) -> None:
     rank, size = _pg.get_rank(), _pg.get_world_size()
     trainer.step_model = DistributedDataParallel(trainer.model)
     trainer.train_loader = RankShare(trainer.train_loader, rank, size, trainer.step_model.reducer)
+    trainer.eval_loaders = {name: RankShare(loader, rank, size) for name, loader in trainer.eval_loaders.items()}
     if rank != 0:  # one writer of the run folder and one voice on the terminal
         trainer.out_dir, trainer._log, trainer.progress = None, None, False
 
@@ -46,11 +47,11 @@ def epoch_totals(loss_sum: float, correct: int, seen: int) -> tuple[float, int, 
 class RankShare:
     """One rank's rows of every batch of ``loader``; its length, state and other attributes are the loader's.
 
-    A batch smaller than the ranks leaves some ranks no rows: they train on one row with weight 0, so every rank
-    still runs the same collectives.
+    For training (``reducer`` given) a batch smaller than the ranks leaves some ranks no rows: they train on one row
+    with weight 0, so every rank still runs the same collectives. For evaluation such a rank skips the batch.
     """
 
-    def __init__(self, loader: Any, rank: int, size: int, reducer: Any):
+    def __init__(self, loader: Any, rank: int, size: int, reducer: Any = None):
         self.loader, self.rank, self.size, self.reducer = loader, rank, size, reducer
 
     def __getattr__(self, name: str) -> Any:
@@ -63,6 +64,10 @@ class RankShare:
         for x, t in self.loader:
             n = len(x)
             lo, hi = self.rank * n // self.size, (self.rank + 1) * n // self.size
+            if self.reducer is None:
+                if hi > lo:
+                    yield x[lo:hi], t[lo:hi]
+                continue
             # Each rank's gradient is of its own mean loss: weigh it by its share of the batch.
             self.reducer.scale = self.size * (hi - lo) / n
             if hi == lo:

@@ -48,7 +48,7 @@ class Trainer:
         config: the run's settings, saved in config.json and in every checkpoint.
         distributed: under mpiexec with several ranks (None: whenever that is so), train data-parallel: each rank
             takes its share of every batch, gradients are averaged, only rank 0 logs and writes ``out_dir``
-            (``train.distributed``). Callbacks run on every rank.
+            (``train.distributed``). Callbacks run on every rank, and ``evaluate`` must be called on every rank.
 
     Example::
 
@@ -208,6 +208,8 @@ class Trainer:
                     seen += n
         finally:
             self.model.train(was_training)
+        if self.ranks > 1:  # each rank evaluated its share (or all of a loader it was handed: the means hold)
+            total_loss, correct, seen = parallel.epoch_totals(total_loss, correct, seen)
         result = {"loss": total_loss / max(seen, 1)}
         if "accuracy" in self.metrics:
             result["accuracy"] = correct / max(seen, 1)
