@@ -117,3 +117,12 @@ def test_each_rank_takes_its_share_of_the_cores_unless_told(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     share = max(1, (os.cpu_count() or 1) // 2)
     assert done.stdout.count(f"threads={share};") == 2, done.stdout + done.stderr
+
+
+def test_nproc_without_mpi4py_says_how_to_install_it(monkeypatch):
+    from scratchgrad.cli import UsageError
+    from scratchgrad.cli import distributed as launcher
+
+    monkeypatch.setattr(launcher._pg, "is_available", lambda: False)
+    with pytest.raises(UsageError, match=r"pip install 'scratchgrad\[distributed\]'"):
+        launcher.find_mpiexec()
