@@ -17,22 +17,41 @@ def f32(shape, seed=0) -> Tensor:
     return Tensor(random_array(seed, shape).astype(np.float32))
 
 
-def test_linear_maps_n_in_features_to_n_out_features_with_he_weights_and_zero_bias():
+def _uniform_within(values: np.ndarray, bound: float) -> None:
+    """Drawn from U(-bound, bound): inside it and spread over it (std bound / sqrt(3); 128 draws or more)."""
+    assert np.abs(values).max() <= bound and np.abs(values).max() > 0.9 * bound
+    assert values.std() == pytest.approx(bound / np.sqrt(3), rel=0.15)
+    assert abs(values.mean()) < 0.2 * bound
+
+
+def test_linear_maps_n_in_features_to_n_out_features_from_pytorchs_uniform():
     layer = nn.Linear(1000, 400)
     assert layer(f32((7, 1000))).shape == (7, 400)
     assert layer.weight.shape == (400, 1000) and layer.weight.dtype == np.float32
-    assert layer.weight.data.std() == pytest.approx(np.sqrt(2 / 1000), rel=0.02)
-    assert abs(layer.weight.data.mean()) < 0.002
-    np.testing.assert_array_equal(layer.bias.data, np.zeros(400))
+    _uniform_within(layer.weight.data, 1 / np.sqrt(1000))  # kaiming_uniform_(a=sqrt(5)), as torch.nn.Linear
+    _uniform_within(layer.bias.data, 1 / np.sqrt(1000))
 
 
-def test_conv2d_of_the_notes_example_has_he_weights_and_zero_bias():
+def test_conv2d_starts_from_pytorchs_uniform_over_its_fan_in():
     layer = nn.Conv2d(1, 30, 5)
     assert layer(f32((3, 1, 28, 28))).shape == (3, 30, 24, 24)
     big = nn.Conv2d(64, 128, 3)
     assert big.weight.shape == (128, 64, 3, 3)
-    assert big.weight.data.std() == pytest.approx(np.sqrt(2 / (64 * 9)), rel=0.02)
-    np.testing.assert_array_equal(big.bias.data, np.zeros(128))
+    _uniform_within(big.weight.data, 1 / np.sqrt(64 * 9))
+    _uniform_within(big.bias.data, 1 / np.sqrt(64 * 9))
+
+
+def test_reset_parameters_draws_again_and_the_zoo_keeps_the_notes_he_initialisation():
+    from scratchgrad import models
+
+    layer = nn.Linear(300, 200)
+    before = layer.weight.data.copy()
+    layer.reset_parameters()
+    assert not np.array_equal(layer.weight.data, before)
+    net = models.get("deep_convnet")
+    conv = net.features[2]  # 16 -> 16 channels, 3x3: He normal std sqrt(2 / 144), zero bias
+    assert conv.weight.data.std() == pytest.approx(np.sqrt(2 / 144), rel=0.1)
+    np.testing.assert_array_equal(conv.bias.data, 0)
 
 
 def test_conv2d_with_stride_padding_and_no_bias():

@@ -1,8 +1,8 @@
 """PyTorch training programs (examples/pytorch/) run on PyTorch and, with their imports changed, on scratchgrad.
 
 Each program is loaded twice: as written, on PyTorch (torchvision through ``torchvision_standin``), and through
-``on_scratchgrad``. scratchgrad's default initialisation differs from PyTorch's, so the numbers are compared from
-the same starting weights (PyTorch's, copied over) and the same batches; a whole short run of each program is
+``on_scratchgrad``. Both start from PyTorch's initialisation but from different random numbers, so the numbers
+are compared from the same starting weights (PyTorch's, copied over) and the same batches; a whole short run of each program is
 compared by the lines it prints.
 """
 

@@ -22,7 +22,7 @@ from ..nn.layers import (
     Tanh,
 )
 from ..nn.module import Module, Sequential, chain
-from .mlp import NotesMethods, init_weights
+from .mlp import NotesMethods, init_layers, init_weights
 
 
 def _flat_size(features: Module, input_shape: Sequence[int]) -> int:
@@ -98,10 +98,7 @@ class LeNet(NotesMethods, Module):
             Flatten(), Linear(_flat_size(self.features, input_shape), 120), act(), Linear(120, 84), act(),
             Linear(84, num_classes),
         )
-        if activation != "relu":
-            for layer in self.modules():
-                if isinstance(layer, (Conv2d, Linear)):
-                    init_weights(layer, "xavier")
+        init_layers(self, "he" if activation == "relu" else "xavier")
 
     def forward(self, x: Any) -> Tensor:
         return self.classifier(self.features(x))
@@ -137,6 +134,7 @@ class AlexNet(NotesMethods, Module):
             Flatten(), Dropout(dropout), Linear(_flat_size(self.features, input_shape), hidden_size), ReLU(),
             Dropout(dropout), Linear(hidden_size, hidden_size), ReLU(), Linear(hidden_size, num_classes),
         )
+        init_layers(self)
 
     def forward(self, x: Any) -> Tensor:
         return self.classifier(self.features(x))
@@ -164,6 +162,7 @@ class DeepConvNet(NotesMethods, Module):
             Flatten(), Linear(_flat_size(self.features, input_shape), hidden_size), ReLU(), Dropout(dropout),
             Linear(hidden_size, num_classes), Dropout(dropout),
         )
+        init_layers(self)
 
     def forward(self, x: Any) -> Tensor:
         return self.classifier(self.features(x))

@@ -12,7 +12,7 @@ from ..autograd import Tensor, no_grad
 from ..gradcheck import numerical_gradient
 from ..nn import functional as F
 from ..nn import init
-from ..nn.layers import BatchNorm1d, Dropout, Flatten, Linear, ReLU, Sigmoid, Tanh
+from ..nn.layers import BatchNorm1d, Conv2d, Dropout, Flatten, Linear, ReLU, Sigmoid, Tanh
 from ..nn.module import Module, Sequential
 
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
@@ -36,6 +36,15 @@ def init_weights(linear: Module, scheme: float | str) -> None:
     init.normal_(linear.weight, 0.0, std)
     if linear.bias is not None:
         init.zeros_(linear.bias)
+
+
+def init_layers(model: Module, scheme: float | str = "he") -> Module:
+    """``init_weights`` on every Linear and Conv2d of ``model`` (the zoo's He initialisation; PyTorch's layers
+    start from a uniform instead)."""
+    for layer in model.modules():
+        if isinstance(layer, (Linear, Conv2d)):
+            init_weights(layer, scheme)
+    return model
 
 
 def _activation(name: str) -> Module:

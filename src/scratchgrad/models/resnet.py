@@ -7,7 +7,7 @@ from typing import Any, Sequence
 from ..autograd import Tensor
 from ..nn.layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, ReLU, ResidualBlock
 from ..nn.module import Module, Sequential
-from .mlp import NotesMethods
+from .mlp import NotesMethods, init_layers
 
 
 class ResNet(NotesMethods, Module):
@@ -36,6 +36,7 @@ class ResNet(NotesMethods, Module):
             in_ch = width
         self.stages = Sequential(*stages)
         self.head = Sequential(AdaptiveAvgPool2d(1), Flatten(), Linear(in_ch, num_classes))
+        init_layers(self)
 
     def forward(self, x: Any) -> Tensor:
         return self.head(self.stages(self.stem(x)))

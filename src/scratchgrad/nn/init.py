@@ -99,5 +99,26 @@ def he_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlineari
     return uniform_(tensor, -bound, bound)
 
 
-kaiming_normal_ = he_normal_
-kaiming_uniform_ = he_uniform_
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    """PyTorch's name and defaults for ``he_normal_``: gain sqrt(2 / (1 + a^2)), which is ReLU's for a = 0."""
+    return he_normal_(tensor, a, mode, nonlinearity)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    """PyTorch's name and defaults for ``he_uniform_``; ``a = sqrt(5)`` gives Linear's and Conv2d's default."""
+    return he_uniform_(tensor, a, mode, nonlinearity)
+
+
+def default_(layer: Any) -> Any:
+    """PyTorch's initialisation of a Linear or Conv2d: weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+
+    That is ``kaiming_uniform_(weight, a=sqrt(5))`` and a bias of the same bound, as ``torch.nn.Linear`` and
+    ``torch.nn.Conv2d`` start, so a PyTorch program's first losses are PyTorch's. The model zoo re-initialises
+    its layers with the notes' choices (He for ReLU networks, ``models.mlp.init_weights``).
+    """
+    kaiming_uniform_(layer.weight, a=math.sqrt(5))
+    if layer.bias is not None:
+        fan_in = calculate_fans(layer.weight.shape)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(layer.bias, -bound, bound)
+    return layer

@@ -28,8 +28,8 @@ class Linear(Module):
         out_features: size of each output sample.
         bias: learn an additive bias (default True).
 
-    Weights start from He initialisation (std = sqrt(2 / in_features)), suited to the ReLU networks the notes
-    build; biases start at zero. (PyTorch draws both from a uniform distribution instead.)
+    Weights and biases start as PyTorch's do, from U(-1/sqrt(in_features), 1/sqrt(in_features)), so PyTorch
+    programs start from PyTorch's numbers; the model zoo re-initialises with the notes' He initialisation.
 
     Shapes: input (N, in_features) -> output (N, out_features).
     Example: Linear(784, 50)(x) with x of shape (100, 784) has shape (100, 50).
@@ -39,8 +39,13 @@ class Linear(Module):
         super().__init__()
         self.in_features = whole("Linear", "in_features", in_features)
         self.out_features = whole("Linear", "out_features", out_features)
-        self.weight = init.he_normal_(empty(out_features, in_features))
+        self.weight = empty(out_features, in_features)
         self.bias = empty(out_features) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's initialisation: weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features))."""
+        init.default_(self)
 
     def forward(self, x: Any) -> Tensor:
         return linear.linear(check_input(self, x), self.weight, self.bias)
@@ -61,7 +66,7 @@ class Conv2d(Module):
         floor_mode: when (H + 2P - FH) is not divisible by S, drop the remainder as PyTorch does instead of
             raising (ResNet's stride-2 layers need this).
 
-    Weights start from He initialisation (std = sqrt(2 / (in_channels * FH * FW))); biases at zero.
+    Weights and biases start as PyTorch's do, from U(-b, b) with b = 1/sqrt(in_channels * FH * FW).
 
     Shapes: input (N, in_channels, H, W) -> output (N, out_channels, OH, OW).
     Example: Conv2d(1, 30, 5)(x) with x of shape (100, 1, 28, 28) has shape (100, 30, 24, 24).
@@ -84,8 +89,13 @@ class Conv2d(Module):
         self.stride = whole_pair("Conv2d", "stride", stride)
         self.padding = whole_pair("Conv2d", "padding", padding, minimum=0)
         self.floor_mode = floor_mode
-        self.weight = init.he_normal_(empty(out_channels, in_channels, *self.kernel_size))
+        self.weight = empty(out_channels, in_channels, *self.kernel_size)
         self.bias = empty(out_channels) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's initialisation: weight and bias from U(-b, b), b = 1/sqrt(in_channels * FH * FW)."""
+        init.default_(self)
 
     def forward(self, x: Any) -> Tensor:
         if check_input(self, x).ndim != 4 or x.shape[1] != self.in_channels:
