@@ -144,13 +144,13 @@ class Function:
         if backend._cupy is not None and len(arrays) > 1:  # arrays may live on different devices only then
             check_same(self.name(), arrays)
         if _grad_enabled:
-            needs = tuple(isinstance(x, _Tensor) and x.requires_grad for x in inputs)
-            if any(needs):
+            needs = tuple([isinstance(x, _Tensor) and x.requires_grad for x in inputs])
+            if True in needs:
                 self.needs_input_grad = needs
                 y = self.forward(*arrays)
                 self.inputs = inputs
                 if self.saved:
-                    self.versions = tuple(x._version[0] if isinstance(x, _Tensor) else 0 for x in inputs)
+                    self.versions = tuple([x._version[0] if isinstance(x, _Tensor) else 0 for x in inputs])
                 return _Tensor._make(y, True, self)
         self.needs_input_grad = (False,) * len(inputs)
         return _Tensor._make(self.forward(*arrays))

@@ -63,8 +63,8 @@ class CrossEntropy(Function):
     def _target_weights(self, x: Any, t: Any, xp: Any) -> tuple[Any, Any, bool]:
         """W (N, C), the mean's denominator, and whether the target is a distribution."""
         n, c = x.shape
-        w = xp.ones(c, dtype=x.dtype) if self.weight is None else xp.asarray(self.weight, dtype=x.dtype)
-        if w.shape != (c,):
+        w = None if self.weight is None else xp.asarray(self.weight, dtype=x.dtype)
+        if w is not None and w.shape != (c,):
             raise ValueError(f"{self.name}: weight must have one entry per class, shape ({c},); received {w.shape}")
         s = self.smoothing
         if t.dtype.kind not in "iub":
@@ -73,21 +73,27 @@ class CrossEntropy(Function):
                     f"{self.name}: probability targets must have the input's shape {x.shape} (classes on axis 1); "
                     f"received {t.shape}"
                 )
-            t = t.astype(x.dtype, copy=False)
-            return (t * (1 - s) + s / c) * w, n, True
+            t = t.astype(x.dtype, copy=False) * (1 - s) + s / c
+            return (t if w is None else t * w), n, True
         keep = t != self.ignore_index
-        labels = xp.where(keep, t, 0)
-        if keep.any() and (labels.min() < 0 or labels.max() >= c):
+        everything = bool(keep.all())  # the usual case: no label ignored, no masking needed
+        labels = t if everything else xp.where(keep, t, 0)
+        if labels.size and (labels.min() < 0 or labels.max() >= c):
             kept = t[keep]
             raise ValueError(
                 f"{self.name}: labels must be in [0, {c - 1}] for {c} classes (or ignore_index={self.ignore_index}); "
                 f"received values from {int(kept.min())} to {int(kept.max())}"
             )
         weights = xp.zeros_like(x)
-        weights[xp.arange(n), labels] = w[labels] * keep
-        denominator = weights.sum()
+        if w is None:
+            weights[xp.arange(n), labels] = 1 if everything else keep
+            denominator = n if everything else keep.sum()
+        else:
+            weights[xp.arange(n), labels] = w[labels] * keep
+            denominator = weights.sum()
         if s:
-            weights = weights * (1 - s) + (s / c) * w[None, :] * keep[:, None]
+            spread = (s / c) * (xp.ones(c, dtype=x.dtype) if w is None else w)[None, :]
+            weights = weights * (1 - s) + (spread if everything else spread * keep[:, None])
         self.denominator = denominator
         return weights, denominator, False
 

@@ -69,8 +69,19 @@ class SyncBatchNormFunction(BatchNorm):
 class SyncBatchNorm(_BatchNorm):
     """BatchNorm over (N, C), (N, C, L) or (N, C, H, W) whose training statistics span all ranks' batches.
 
-    Args: as BatchNorm2d (num_features, eps, momentum, affine); process_group is accepted for PyTorch's code.
     Outside a process group of several ranks, and in eval mode, it is plain BatchNorm.
+
+    Args:
+        num_features: C, the channels (or features) normalised.
+        eps, momentum, affine: as BatchNorm2d.
+        track_running_stats, process_group: accepted for PyTorch's code (statistics are always tracked; the
+            group is the whole world).
+
+    Shape: input (N, C), (N, C, L) or (N, C, H, W) -> output of the same shape.
+
+    Example::
+
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)   # every BatchNorm*d becomes a SyncBatchNorm
     """
 
     expected_ndim = (2, 3, 4)
