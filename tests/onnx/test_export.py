@@ -180,3 +180,21 @@ def test_keras_functional_model_with_a_shortcut(images, tmp_path):
     assert_runtime_matches(model, images.transpose(0, 2, 3, 1), tmp_path / "functional.onnx")
     ops = {n.op_type for n in onnx.load(tmp_path / "functional.onnx").graph.node}
     assert {"Add", "Concat", "Transpose"} <= ops
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "pytorch"
+
+
+@pytest.mark.parametrize(("program", "network", "shape"), [
+    ("fashion_mnist_course", "Network", None), ("mnist_basic", "Net", None), ("cifar10_blitz", "Net", (3, 32, 32)),
+])
+def test_the_networks_of_the_pytorch_examples_run_in_onnx_runtime(program, network, shape, images, tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "torch_programs"))
+    try:
+        from test_lessons import on_scratchgrad  # the programs as they run on scratchgrad: imports changed
+    finally:
+        sys.path.pop(0)
+    namespace = {"__name__": f"example_{program}"}
+    exec(compile(on_scratchgrad((EXAMPLES / f"{program}.py").read_text()), program, "exec"), namespace)
+    x = images if shape is None else np.random.default_rng(0).random((64, *shape), dtype=np.float32)
+    assert_runtime_matches(namespace[network](), x, tmp_path / f"{program}.onnx")

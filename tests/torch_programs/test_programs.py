@@ -2,8 +2,8 @@
 
 Each program is loaded twice: as written, on PyTorch (torchvision through ``torchvision_standin``), and through
 ``on_scratchgrad``. Both start from PyTorch's initialisation but from different random numbers, so the numbers
-are compared from the same starting weights (PyTorch's, copied over) and the same batches; a whole short run of each program is
-compared by the lines it prints.
+are compared from the same starting weights (PyTorch's, copied over) and the same batches; a whole short run of
+each program is compared by the lines it prints.
 """
 
 from __future__ import annotations
