@@ -17,19 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from bench.run import alternate
-from bench.workloads import mnist_batches
-
-
-def convnet(keras: Any) -> Any:
-    layers = keras.layers
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"), layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"), layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax"),
-    ])
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    return model
+from bench.workloads import keras_convnet, mnist_batches
 
 
 def functional_mlp(keras: Any) -> Any:
@@ -43,7 +31,7 @@ def functional_mlp(keras: Any) -> Any:
 
 
 PROGRAMS: dict[str, tuple[Callable[[Any], Any], int]] = {
-    "convnet": (convnet, 128), "functional_mlp": (functional_mlp, 64),
+    "convnet": (keras_convnet, 128), "functional_mlp": (functional_mlp, 64),
 }
 
 

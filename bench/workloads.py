@@ -135,11 +135,9 @@ def build_all(torch: Any, steps: int) -> list[Workload]:
     return workloads
 
 
-def keras_workload(torch: Any, steps: int) -> Workload:
-    from scratchgrad import keras
-    from scratchgrad.keras import layers
-
-    sg.manual_seed(0)
+def keras_convnet(keras: Any) -> Any:
+    """Keras's MNIST convnet example (34,826 parameters), compiled, built with ``keras`` (ours or Keras 3)."""
+    layers = keras.layers
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         layers.Conv2D(32, kernel_size=(3, 3), activation="relu"), layers.MaxPooling2D(pool_size=(2, 2)),
@@ -147,6 +145,14 @@ def keras_workload(torch: Any, steps: int) -> Workload:
         layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax"),
     ])
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def keras_workload(torch: Any, steps: int) -> Workload:
+    from scratchgrad import keras
+
+    sg.manual_seed(0)
+    model = keras_convnet(keras)
     batches = mnist_batches(128, steps)
     x = np.ascontiguousarray(np.concatenate([b[0] for b in batches]).transpose(0, 2, 3, 1))  # channels-last
     y = np.eye(10, dtype=np.float32)[np.concatenate([b[1] for b in batches])]

@@ -64,3 +64,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real datasets not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def keras3():
+    """The Keras face's oracle: Keras 3 (``import keras``) on PyTorch's CPU backend, skipped where it is not
+    installed; the variable must be set before keras is first imported."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip(f"Keras 3 runs on the {keras.backend.backend()!r} backend here; the oracle tests need 'torch'")
+    return keras
