@@ -33,16 +33,11 @@ def register_tensor_class(cls: type) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    """``from scratchgrad.autograd import Tensor`` keeps working: the class now lives in ``tensor/``."""
-    # ``scratchgrad.tensor`` is the function, as in PyTorch: the package is reached through its modules.
-    if name == "Tensor":
-        from .tensor import Tensor
+    """``from scratchgrad.autograd import Tensor`` (or ``as_tensor``) works: both live in ``tensor/``, above."""
+    if name in ("Tensor", "as_tensor"):
+        from .tensor import creation
 
-        return Tensor
-    if name == "as_tensor":
-        from .tensor.creation import as_tensor
-
-        return as_tensor
+        return getattr(creation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -243,33 +238,36 @@ def _accumulate_leaf(tensor: Any, grad: Any, handed_out: set[int]) -> None:
     tensor.grad = own
 
 
-def _topological_order(root: Function) -> list[Function]:
-    """Functions reachable from ``root``, each after every function that consumes its output.
+_FREED = ("backward() through a graph a second time: its saved arrays were freed by the first backward. "
+          "Pass retain_graph=True to the first call if you need to backward twice.")
 
-    Iterative depth-first search: a 5,000-op chain must not hit Python's recursion limit.
-    """
+
+def functions_behind(roots: Any, freed: str = _FREED) -> list[Function]:
+    """Every function the ``roots`` depend on, each after those that made its inputs, first input's branch first
+    (iterative depth-first post-order: no recursion limit); ``freed``: the error for a graph backward freed."""
     order: list[Function] = []
     visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(root, False)]
-    while stack:
-        fn, expanded = stack.pop()
-        if expanded:
-            order.append(fn)
-            continue
-        if id(fn) in visited:
-            continue
-        if fn.inputs is None:
-            raise RuntimeError(
-                "backward() through a graph a second time: its saved arrays were freed by the first backward. "
-                "Pass retain_graph=True to the first call if you need to backward twice."
-            )
-        visited.add(id(fn))
-        stack.append((fn, True))
-        for x in fn.inputs:
-            if isinstance(x, _Tensor) and x.creator is not None and id(x.creator) not in visited:
-                stack.append((x.creator, False))
-    order.reverse()
+    for root in roots:
+        stack: list[tuple[Function, bool]] = [(root, False)]
+        while stack:
+            fn, expanded = stack.pop()
+            if expanded:
+                order.append(fn)
+                continue
+            if id(fn) in visited:
+                continue
+            if fn.inputs is None:
+                raise RuntimeError(freed)
+            visited.add(id(fn))
+            stack.append((fn, True))
+            stack.extend((x.creator, False) for x in reversed(fn.inputs)
+                         if isinstance(x, _Tensor) and x.creator is not None and id(x.creator) not in visited)
     return order
+
+
+def _topological_order(root: Function) -> list[Function]:
+    """Functions reachable from ``root``, each after every function that consumes its output (backward's order)."""
+    return functions_behind([root])[::-1]
 
 
 def _run_backward(output: Any, grad: Any, retain_graph: bool, deliver: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import autograd
 from ..autograd import Function, enable_grad
 from ..tensor import Tensor
 
@@ -31,27 +32,11 @@ class Trace:
 
 def functions_behind(outputs: Sequence[Tensor]) -> list[Function]:
     """Every function that ``outputs`` depend on, each after the functions that made its inputs, in the order
-    the program ran them where the graph allows (first input's branch first): a depth-first post-order walk,
-    iterative so that a 5,000-op chain does not reach Python's recursion limit."""
-    seen: set[int] = set()
-    order: list[Function] = []
-    for out in outputs:
-        stack: list[tuple[Function, bool]] = [(out.creator, False)] if out.creator is not None else []
-        while stack:
-            fn, expanded = stack.pop()
-            if expanded:
-                order.append(fn)
-                continue
-            if id(fn) in seen:
-                continue
-            if fn.inputs is None:
-                raise RuntimeError("backward() has freed the graph behind this tensor (its functions let go of "
-                                   "their inputs); use the graph before backward, or backward(retain_graph=True)")
-            seen.add(id(fn))
-            stack.append((fn, True))
-            stack.extend((x.creator, False) for x in reversed(fn.inputs)
-                         if isinstance(x, Tensor) and x.creator is not None and id(x.creator) not in seen)
-    return order
+    the program ran them where the graph allows (autograd's own walk)."""
+    return autograd.functions_behind(
+        [t.creator for t in outputs if t.creator is not None],
+        "backward() has freed the graph behind this tensor (its functions let go of their inputs); use the graph "
+        "before backward, or backward(retain_graph=True)")
 
 
 def outputs_of(functions: Sequence[Function], outputs: Sequence[Tensor]) -> dict[int, Tensor]:
