@@ -107,6 +107,27 @@ def test_normalization_adapts_as_keras3(keras3, torch, rng):
     np.testing.assert_allclose(arr(fixed(np.array([[4.0]]))), [[1.0]])
 
 
+@pytest.mark.parametrize(("shape", "momentum"), [((6, 5), 0.99), ((3, 4, 5, 2), 0.99), ((4, 3), 0.7)])
+def test_batch_normalization_moving_statistics_match_keras3(keras3, torch, rng, shape, momentum):
+    """Keras moves the statistics as moving * momentum + batch * (1 - momentum), with the batch's biased variance
+    (PyTorch's unbiased one differs by n / (n - 1), 20% for n = 6): three training calls, then inference."""
+    theirs, ours = keras3.layers.BatchNormalization(momentum=momentum), layers.BatchNormalization(momentum=momentum)
+    theirs(torch.tensor(np.zeros(shape, "float32")))
+    ours(np.zeros(shape, "float32"))
+    weights = randomised(theirs.get_weights(), rng)
+    theirs.set_weights(weights)
+    ours.set_weights(weights)
+    for step in range(3):
+        x = (rng.standard_normal(shape) * (1 + step) + step).astype("float32")
+        np.testing.assert_allclose(arr(ours(x, training=True)), theirs(torch.tensor(x), training=True).detach().numpy(),
+                                   rtol=1e-5, atol=1e-5)
+    for got, expected in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    x = rng.standard_normal(shape).astype("float32")
+    np.testing.assert_allclose(arr(ours(x)), theirs(torch.tensor(x), training=False).detach().numpy(), rtol=1e-5,
+                               atol=1e-5)
+
+
 def test_spatial_dropout_drops_whole_channels_in_training(rng):
     y = arr(layers.SpatialDropout2D(0.5)(np.ones((4, 3, 3, 8)), training=True))
     per_channel = y.reshape(4, 9, 8)
@@ -142,7 +163,7 @@ def test_geometric_augmentations_match_keras3_for_a_fixed_draw(keras3, torch, rn
     """A factor range of one value makes the draw certain, so training-mode outputs can be compared."""
     x = rng.standard_normal((2, 7, 9, 3)).astype("float32")
     theirs, ours = AUGMENTATIONS[name](keras3.layers), AUGMENTATIONS[name](layers)
-    expected = np.asarray(theirs(torch.tensor(x), training=True))
+    expected = theirs(torch.tensor(x), training=True).detach().numpy()
     xs = Tensor(x, requires_grad=True)
     got = ours(xs, training=True)
     np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-4, atol=1e-4)

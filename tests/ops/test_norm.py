@@ -52,15 +52,20 @@ def test_batch_norm_eval_uses_the_running_statistics_and_has_numerical_gradients
     assert_gradients_match_numerical(lambda *a: F.batch_norm(a[0], rm, rv, *a[1:]), x, w, b)
 
 
-def test_batch_norm_running_statistics_follow_pytorchs_update_with_unbiased_variance():
+@pytest.mark.parametrize("unbiased", [True, False])
+def test_batch_norm_running_statistics_follow_pytorchs_update_or_keras_biased_one(unbiased):
+    """PyTorch averages in the unbiased batch variance; unbiased_running_var=False the biased one, as Keras."""
     running_mean, running_var = np.zeros(3), np.ones(3)
     expected_mean, expected_var = np.zeros(3), np.ones(3)
     for step in range(4):
         x = random_array(step, (5, 3, 2, 2), -1.0, 3.0)
-        F.batch_norm(Tensor(x), running_mean, running_var, training=True, momentum=0.2)
-        mean, _, unbiased = batch_stats(x)
+        y = F.batch_norm(Tensor(x), running_mean, running_var, training=True, momentum=0.2,
+                         unbiased_running_var=unbiased)
+        mean, biased, unbiased_var = batch_stats(x)
+        np.testing.assert_allclose(y.data, (x - per_channel(mean, 4)) / np.sqrt(per_channel(biased, 4) + 1e-5),
+                                   rtol=1e-12, atol=1e-12)  # the batch itself is normalised by its biased variance
         expected_mean = 0.8 * expected_mean + 0.2 * mean
-        expected_var = 0.8 * expected_var + 0.2 * unbiased
+        expected_var = 0.8 * expected_var + 0.2 * (unbiased_var if unbiased else biased)
     np.testing.assert_allclose(running_mean, expected_mean, rtol=1e-14)
     np.testing.assert_allclose(running_var, expected_var, rtol=1e-14)
 

@@ -306,7 +306,8 @@ class BatchNormalization(Layer):
             1 - this).
         epsilon: added to the variance; Keras's default 1e-3.
 
-    The moving variance is updated with the unbiased batch variance (n / (n - 1)), as PyTorch does.
+    The moving variance is updated with the batch's biased variance (divided by n), as Keras does; the core's
+    nn.BatchNorm*d keeps PyTorch's unbiased one (n / (n - 1)).
     Shapes: (batch, features) or (batch, H, W, C), output = input. Weights: [gamma, beta, moving_mean,
     moving_variance], 4 * C parameters of which 2 * C (the moving statistics) are non-trainable.
 
@@ -338,7 +339,7 @@ class BatchNormalization(Layer):
 
     def _make_module(self, shape: Shape) -> nn.Module:
         cls = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
-        return cls(shape[-1], eps=self.epsilon, momentum=1 - self.momentum)
+        return cls(shape[-1], eps=self.epsilon, momentum=1 - self.momentum, unbiased_running_var=False)
 
     def _call(self, x: Tensor) -> Tensor:
         return self.module(x)  # type: ignore[misc]

@@ -14,9 +14,18 @@ from .module import Module, Parameter
 class _BatchNorm(Module):
     expected_ndim: tuple[int, ...] = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        *,
+        unbiased_running_var: bool = True,
+    ):
         super().__init__()
         name = type(self).__name__
+        self.unbiased_running_var = bool(unbiased_running_var)
         self.num_features = whole(name, "num_features", num_features)
         self.eps = real(name, "eps", eps, lambda v: v > 0, "> 0")
         self.momentum = real(name, "momentum", momentum, lambda v: 0 <= v <= 1, "in [0, 1]")
@@ -37,7 +46,8 @@ class _BatchNorm(Module):
         if self.training:
             self.num_batches_tracked += 1
         return norm.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps
+            x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps,
+            self.unbiased_running_var,
         )
 
     def extra_repr(self) -> str:
@@ -51,6 +61,8 @@ _BATCH_NORM_ARGS = """
         momentum: weight of the new batch in the running statistics, r <- (1 - momentum) r + momentum * batch
             (PyTorch's convention; Keras's momentum is 1 minus this).
         affine: learn a per-feature scale (weight, starting at 1) and shift (bias, starting at 0).
+        unbiased_running_var: (keyword only, not PyTorch's) False updates running_var with the biased batch
+            variance, as Keras's moving_variance.
 
     In training mode it normalises with the batch's mean and (biased) variance and updates the running ones
     (running_var with the unbiased batch variance, as PyTorch); in eval mode it uses the running ones.

@@ -18,13 +18,24 @@ class BatchNorm(Function):
     """Normalise each channel (axis 1) to zero mean and unit variance, then scale by weight and shift by bias.
 
     Training: statistics of this batch (over N and any spatial axes); the running statistics move toward them by
-    ``momentum``, with the unbiased variance (n / (n - 1)) as PyTorch keeps it. Eval: the running statistics.
+    ``momentum``, the variance unbiased (n / (n - 1)) as PyTorch keeps it, or biased (divided by n) as Keras keeps
+    it when ``unbiased_running_var`` is False. Either way the batch is normalised by its biased variance. Eval: the
+    running statistics.
     """
 
-    def __init__(self, running_mean: Any, running_var: Any, training: bool, momentum: float, eps: float):
+    def __init__(
+        self,
+        running_mean: Any,
+        running_var: Any,
+        training: bool,
+        momentum: float,
+        eps: float,
+        unbiased_running_var: bool = True,
+    ):
         self.running_mean, self.running_var = running_mean, running_var
         self.training = training or running_mean is None
         self.momentum, self.eps = momentum, eps
+        self.unbiased_running_var = unbiased_running_var
 
     def forward(self, x, weight=None, bias=None):
         if x.ndim < 2:
@@ -65,7 +76,7 @@ class BatchNorm(Function):
         self.running_mean *= 1 - mom
         self.running_mean += mom * mean
         self.running_var *= 1 - mom
-        self.running_var += (mom * m / (m - 1)) * var
+        self.running_var += (mom * m / (m - 1) if self.unbiased_running_var else mom) * var
 
     def backward(self, gy):
         xhat, inv_std, weight = self.saved
@@ -95,9 +106,14 @@ def batch_norm(
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
+    unbiased_running_var: bool = True,
 ) -> Tensor:
-    """F.batch_norm over (N, C) or (N, C, H, W); ``running_mean`` / ``running_var`` are updated in place."""
-    fn = BatchNorm(_data(running_mean), _data(running_var), training, momentum, eps)
+    """F.batch_norm over (N, C) or (N, C, H, W); ``running_mean`` / ``running_var`` are updated in place.
+
+    ``unbiased_running_var``: True moves ``running_var`` toward the batch variance times n / (n - 1) (PyTorch),
+    False toward the batch variance itself (Keras's ``moving_variance``); n counts the values per channel.
+    """
+    fn = BatchNorm(_data(running_mean), _data(running_var), training, momentum, eps, unbiased_running_var)
     return fn(x, weight, bias)
 
 
