@@ -87,12 +87,12 @@ def test_pad_takes_torchs_order(torch, rng, shape, pad):
 
 def test_pad_refuses_what_it_cannot_do():
     x = Tensor(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=r"pad must be an even-length tuple of ints >= 0.*received \(1, 2, 3\)"):
+    with pytest.raises(ValueError, match=r"pad must be an even-length tuple of ints.*received \(1, 2, 3\)"):
         F.pad(x, (1, 2, 3))
     with pytest.raises(ValueError, match=r"at most 2 axes for input of shape \(2, 3\)"):
         F.pad(x, (1, 1, 1, 1, 1, 1))
-    with pytest.raises(NotImplementedError, match='only mode="constant"'):
-        F.pad(x, (1, 1), mode="reflect")
+    with pytest.raises(NotImplementedError, match=r"mode must be one of .*received 'symmetric'"):
+        F.pad(x, (1, 1), mode="symmetric")
 
 
 # ---- elu and gelu -------------------------------------------------------------------------------------------

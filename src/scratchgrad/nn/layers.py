@@ -13,11 +13,14 @@ from typing import Any
 
 from ..autograd import Tensor
 from ..ops import activation, conv, linear, shape
+from ..ops.pad import torch_pad
 from . import init
 from .checks import check_input, empty, whole, whole_pair
 from .module import Module, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, LocalResponseNorm  # noqa: F401 (re-exported)
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401 (re-exported)
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class Linear(Module):
@@ -65,6 +68,8 @@ class Conv2d(Module):
         bias: learn one bias per output channel (default True).
         floor_mode: when (H + 2P - FH) is not divisible by S, drop the remainder as PyTorch does instead of
             raising (ResNet's stride-2 layers need this).
+        padding_mode: what fills the P rows and columns: "zeros" (default), or F.pad's "reflect", "replicate"
+            or "circular" (the input is padded by F.pad, then convolved without padding, as PyTorch does).
 
     Weights and biases start as PyTorch's do, from U(-b, b) with b = 1/sqrt(in_channels * FH * FW).
 
@@ -81,8 +86,14 @@ class Conv2d(Module):
         padding: Any = 0,
         bias: bool = True,
         floor_mode: bool = False,
+        padding_mode: str = "zeros",
     ):
         super().__init__()
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"Conv2d: padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}; received {padding_mode!r}"
+            )
+        self.padding_mode = padding_mode
         self.in_channels = whole("Conv2d", "in_channels", in_channels)
         self.out_channels = whole("Conv2d", "out_channels", out_channels)
         self.kernel_size = whole_pair("Conv2d", "kernel_size", kernel_size)
@@ -103,12 +114,18 @@ class Conv2d(Module):
                 f"Conv2d({self.in_channels}, {self.out_channels}): expected input of shape "
                 f"(N, {self.in_channels}, H, W); received {tuple(x.shape)}"
             )
-        return conv.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.floor_mode)
+        if self.padding_mode == "zeros":
+            return conv.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.floor_mode)
+        (ph, pw) = self.padding
+        x = torch_pad(x, (pw, pw, ph, ph), mode=self.padding_mode)
+        return conv.conv2d(x, self.weight, self.bias, self.stride, 0, self.floor_mode)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0, 0):
             s += f", padding={self.padding}"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         if self.bias is None:
             s += ", bias=False"
         return s

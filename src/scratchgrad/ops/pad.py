@@ -1,4 +1,4 @@
-"""Constant padding of the two spatial axes of NCHW input, each side its own width.
+"""Padding: constant around NCHW input's spatial axes (each side its own width), and F.pad's four modes.
 
 conv2d and the pooling ops pad symmetrically (P rows above and below). Keras's and TensorFlow's ``padding="same"``
 needs more: when the total padding is odd it puts the extra row at the bottom (and the extra column on the
@@ -8,10 +8,14 @@ backward slices the gradient of the input's region back out (the padding has no 
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Sequence
 
-from ..autograd import Function, Tensor
+import numpy as np
+
+from ..autograd import Function, Tensor, array_of
 from ..backend import get_array_module
+from .shape import getitem
 
 
 def _widths(padding: Any) -> tuple[int, int, int, int]:
@@ -108,23 +112,132 @@ class ConstantPad(Function):
         return gy[self.inner].copy()
 
 
+def _source_index(mode: str, n: int, before: int, after: int) -> np.ndarray:
+    """Which input position each position of a padded axis of size ``n`` reads, ``before`` + n + ``after`` long.
+
+    reflect mirrors about the edge without repeating it (2 1 | 0 1 2 3 | 2 1), replicate repeats the edge
+    (0 0 | 0 1 2 3 | 3 3), circular wraps around (2 3 | 0 1 2 3 | 0 1). A negative width crops that side; circular
+    crops first and wraps what is left, as PyTorch does.
+    """
+    if mode == "circular":
+        start, kept = _cropped(n, before, after)
+        return start + np.arange(-max(before, 0), kept + max(after, 0)) % max(kept, 1)
+    j = np.arange(-before, n + after)
+    if mode == "reflect":
+        return (n - 1) - np.abs((n - 1) - np.abs(j))
+    return np.clip(j, 0, n - 1)
+
+
+def _cropped(n: int, before: int, after: int) -> tuple[int, int]:
+    """(first kept position, number kept) of an axis of size ``n`` once negative widths have cropped it."""
+    start = max(-before, 0)
+    return start, n - start - max(-after, 0)
+
+
+_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_widths(pad: Any) -> tuple[int, ...]:
+    """``pad`` as a tuple of ints of even length; a TypeError or ValueError naming what was received."""
+    if not isinstance(pad, (tuple, list)) or not all(
+        isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)) for p in pad
+    ):
+        raise TypeError(f"pad: pad must be a tuple of ints, two per padded axis, last axis first; received {pad!r}")
+    if len(pad) % 2:
+        raise ValueError(
+            f"pad: pad must be an even-length tuple of ints, two per padded axis (left, right of the last axis, "
+            f"then of the one before, ...); received {tuple(pad)!r} ({len(pad)} values)"
+        )
+    return tuple(operator.index(p) for p in pad)
+
+
+def _axes(shape: tuple[int, ...], pad: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """(axis, before, after) for each padded axis, from the last one back, as PyTorch lists the widths."""
+    return [(len(shape) - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+
+
+def _check_size(mode: str, shape: tuple[int, ...], pad: tuple[int, ...], smallest: int) -> None:
+    """Refuse widths whose negative parts crop an axis below ``smallest`` elements."""
+    for axis, before, after in _axes(shape, pad):
+        if shape[axis] + before + after < smallest:
+            raise ValueError(
+                f'pad: mode="{mode}" with widths ({before}, {after}) on axis {axis} of size {shape[axis]} leaves '
+                f"{shape[axis] + before + after} elements; at least {smallest} expected (input shape {shape})"
+            )
+
+
+def _constant(x: Any, pad: tuple[int, ...], value: float) -> Tensor:
+    """Constant padding; negative widths crop first (a basic slice, whose gradient is a plain copy)."""
+    shape = tuple(x.shape)
+    if len(pad) // 2 > len(shape):
+        raise ValueError(
+            f"pad: pad has {len(pad)} values, two per padded axis, so at most {2 * len(shape)} (at most "
+            f"{len(shape)} axes for input of shape {shape}); received {pad!r}"
+        )
+    if min(pad, default=0) < 0:
+        _check_size("constant", shape, pad, 0)
+        window = [slice(None)] * len(shape)
+        for axis, before, after in _axes(shape, pad):
+            window[axis] = slice(max(-before, 0), shape[axis] - max(-after, 0))
+        x = getitem(x, tuple(window))
+        pad = tuple(max(p, 0) for p in pad)
+    if len(shape) == 4 and len(pad) == 4:
+        left, right, top, bottom = pad
+        return Pad2d((top, bottom, left, right), value)(x)
+    return ConstantPad(pad, value)(x)
+
+
+def _check_copying_mode(shape: tuple[int, ...], pad: tuple[int, ...], mode: str, value: Any) -> None:
+    """PyTorch's rules for reflect, replicate and circular padding, each refusal naming the sizes involved."""
+    k = len(pad) // 2
+    if k not in (1, 2, 3) or len(shape) not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f'pad: mode="{mode}" pads the last 1, 2 or 3 axes of an input with one or two axes before them '
+            f"(2 widths for (C, W) or (N, C, W), 4 for (C, H, W) or (N, C, H, W), 6 for (C, D, H, W) or "
+            f"(N, C, D, H, W)); received {len(pad)} widths for input of shape {shape}"
+        )
+    if value not in (None, 0):
+        raise ValueError(f'pad: mode="{mode}" copies the input into the border and takes no value; received {value!r}')
+    if mode != "circular" and 0 in shape[len(shape) - k - 1 :]:
+        raise ValueError(f'pad: mode="{mode}" needs every axis but the batch axis non-empty; received shape {shape}')
+    for axis, before, after in _axes(shape, pad):
+        n = shape[axis]
+        if mode == "reflect" and max(before, after) >= n:
+            raise ValueError(
+                f'pad: mode="reflect" needs each width smaller than its axis (the edge is not repeated); received '
+                f"widths ({before}, {after}) for axis {axis} of size {n} (input shape {shape})"
+            )
+        kept = _cropped(n, before, after)[1]
+        if mode == "circular" and max(before, after) > kept:
+            raise ValueError(
+                f'pad: mode="circular" wraps around at most once, so each width must be at most the axis\'s size '
+                f"(after negative widths crop it); received widths ({before}, {after}) for axis {axis} of size {n} "
+                f"({kept} kept), input shape {shape}"
+            )
+    _check_size(mode, shape, pad, 0 if mode == "circular" else 1)
+
+
 def torch_pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """F.pad as PyTorch spells it: ``pad`` = (left, right) of the last axis, then of the one before, ...
 
-    Only ``mode="constant"`` (filled with ``value``, 0 by default); widths must be >= 0.
-    Example: torch_pad(x, (1, 1, 2, 0)) with x (8, 3, 28, 28) has shape (8, 3, 30, 30).
+    mode: "constant" fills with ``value`` (0 by default) around any number of trailing axes; "reflect",
+    "replicate" and "circular" copy input elements into the border (see ``_source_index``) around the last 1, 2 or
+    3 axes of an input with one or two leading axes, as PyTorch: reflect needs each width < its axis, circular
+    <= its axis. A negative width crops that side.
+    Example: torch_pad(x, (1, 1, 2, 0), mode="reflect") with x (8, 3, 28, 28) has shape (8, 3, 30, 30).
+
+    The copying modes are a gather (``getitem`` with one index array per padded axis), whose backward adds each
+    output's gradient into the element it was read from, so border gradients land on the input's edge.
     """
-    if mode != "constant":
-        raise NotImplementedError(f'pad: only mode="constant" is implemented; received mode={mode!r}')
-    ndim = len(x.shape)
-    ok = isinstance(pad, (tuple, list)) and len(pad) % 2 == 0 and len(pad) // 2 <= ndim
-    if not ok or not all(isinstance(p, int) and p >= 0 for p in pad):
-        raise ValueError(
-            f"pad: pad must be an even-length tuple of ints >= 0, two per padded axis (at most {ndim} axes for "
-            f"input of shape {tuple(x.shape)}), last axis first; received {pad!r}"
-        )
-    value = 0.0 if value is None else value
-    if ndim == 4 and len(pad) == 4:
-        left, right, top, bottom = pad
-        return Pad2d((top, bottom, left, right), value)(x)
-    return ConstantPad(tuple(pad), value)(x)
+    pad = _pad_widths(pad)
+    if mode == "constant":
+        return _constant(x, pad, 0.0 if value is None else value)
+    if mode not in _MODES:
+        raise NotImplementedError(f"pad: mode must be one of {', '.join(map(repr, _MODES))}; received {mode!r}")
+    shape = tuple(x.shape)
+    _check_copying_mode(shape, pad, mode, value)
+    xp = get_array_module(array_of(x))
+    for i, (axis, before, after) in enumerate(_axes(shape, pad)):
+        if before or after:
+            x = getitem(x, (Ellipsis, xp.asarray(_source_index(mode, shape[axis], before, after))) + (slice(None),) * i)
+    return x
