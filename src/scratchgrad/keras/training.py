@@ -161,24 +161,26 @@ class Training:
                     "Make sure all arrays contain the same number of samples."
                 )
             t = objective.targets(y)
-            w = sample_weights(y, sample_weight, class_weight, x_sizes[0])
+            w = self._sample_weights(objective, y, sample_weight, class_weight, x_sizes[0], "fit")
             if validation_split and validation_data is None:
                 split = split_for_validation(x_sizes[0], validation_split)
                 head, tail = (lambda a: a[:split]), (lambda a: a[split:])  # noqa: E731
                 validation_data = (symbolic.nest(x, tail), symbolic.nest(symbolic.as_lists(y), tail))
                 x, t = symbolic.nest(x, head), symbolic.nest(t, head)
                 if sample_weight is not None:  # Keras weighs the held-out samples' loss with theirs
-                    validation_data += (w[split:],)  # type: ignore[index]
-                w = None if w is None else w[:split]
+                    validation_data += (_rows(w, tail),)  # type: ignore[operator]
+                w = _rows(w, head)
             loader = self._loader(x, t, w, batch_size, shuffle, objective)
         evals = {}
         if is_batches(validation_data):
             evals["val"] = self._batch_source(validation_data, validation_steps, "fit: validation_data")[1]
         elif validation_data is not None:
-            val_w = validation_data[2] if len(validation_data) > 2 else None
-            val = self._inputs(validation_data[0]), objective.targets(validation_data[1])
-            evals["val"] = self._loader(*val, None if val_w is None else np.asarray(val_w), batch_size, False,
-                                        objective)
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
+                                 f"val_sample_weight); received {type(validation_data).__name__}")
+            val_x, val_y, val_w = (*validation_data, None)[:3]
+            evals["val"] = self._weighted_loader(objective, val_x, val_y, val_w, None, batch_size, False,
+                                                 "fit: validation_data")
         verbose = 1 if verbose == "auto" else int(verbose)
         history = History()
         trainer_callbacks = [ProgressLogger(epochs, len(loader), verbose, self._renames)]
@@ -220,13 +222,26 @@ class Training:
     def _loader(x: Any, t: Any, w: Any, batch_size: int, shuffle: bool, objective: losses.Objective) -> Any:
         """Batches of (x, t), each handing its sample weights ``w`` (if any) to the objective."""
         if isinstance(objective, MultiObjective):
-            if w is not None:
-                raise ValueError("fit: sample_weight and class_weight are not supported for models of several "
-                                 "inputs or outputs here")
-            return MultiBatches(symbolic.flatten(x), t, batch_size, shuffle)
+            return MultiBatches(symbolic.flatten(x), t, batch_size, shuffle, w, objective)
         if w is None:
             return DataLoader((x, t), batch_size, shuffle=shuffle, scale=False)
         return WeightedBatches(x, t, w, batch_size, shuffle, objective)
+
+    @staticmethod
+    def _sample_weights(objective: Any, y: Any, sample_weight: Any, class_weight: Any, n: int, where: str) -> Any:
+        """Per-sample weights as the loader takes them: one array, or a list per output for several outputs."""
+        if isinstance(objective, MultiObjective):
+            return objective.sample_weights(sample_weight, class_weight, n, where)
+        return sample_weights(y, sample_weight, class_weight, n)
+
+    def _weighted_loader(self, objective: Any, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None,
+                         batch_size: int | None = None, shuffle: bool = False, where: str = "evaluate") -> Any:
+        """A loader over arrays ``x``, ``y`` with their sample (or class) weights, in ``batch_size`` batches (all of
+        ``x`` in one when None)."""
+        x = self._inputs(x)
+        n = len(symbolic.flatten(x)[0])
+        w = self._sample_weights(objective, y, sample_weight, class_weight, n, where)
+        return self._loader(x, objective.targets(y), w, batch_size or max(n, 1), shuffle, objective)
 
     def _batch_source(self, source: Any, steps: int | None, where: str,
                       shuffle: bool = False) -> tuple[losses.Objective, BatchSource]:
@@ -242,20 +257,21 @@ class Training:
         y: Any = None,
         batch_size: int | None = None,
         verbose: int | str = "auto",
+        sample_weight: Any = None,
         return_dict: bool = False,
         steps: int | None = None,
         **kwargs: Any,
     ) -> Any:
         """The loss (and metrics) over ``x``, ``y`` in inference mode: ``[loss, accuracy, ...]``, or the loss
         alone when compiled without metrics, or a dict with ``return_dict``. ``x`` may be a generator of batches
-        (then ``steps`` says how many) or a PyDataset.
+        (then ``steps`` says how many) or a PyDataset. ``sample_weight`` weighs each sample's loss, as in ``fit``.
         """
         if is_batches(x):
             objective, loader = self._batch_source(x, steps, "evaluate")
         else:
             objective, x = self._prepare("evaluating", x)
-            loader = self._loader(x, objective.targets(y), None, batch_size_of("evaluate", batch_size), False,
-                                  objective)
+            loader = self._weighted_loader(objective, x, y, sample_weight, None,
+                                           batch_size_of("evaluate", batch_size))
         return self._evaluated(objective, loader, verbose, return_dict)
 
     def _evaluated(self, objective: losses.Objective, loader: Any, verbose: Any, return_dict: bool) -> Any:
@@ -273,15 +289,16 @@ class Training:
         return values if len(values) > 1 else values[0]
 
     # ---- one batch -------------------------------------------------------------------------------------
-    def train_on_batch(self, x: Any, y: Any = None, return_dict: bool = False, **kwargs: Any) -> Any:
-        """One gradient step on the batch ``x``, ``y``; returns its loss (and metrics) as ``evaluate`` does."""
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None,
+                       return_dict: bool = False) -> Any:
+        """One gradient step on the batch ``x``, ``y`` (weighted as ``fit`` weighs); returns its loss (and
+        metrics) as ``evaluate`` does."""
         objective, x = self._prepare("training", x)
-        loader = DataLoader((x, objective.targets(y)), len(x), scale=False)
+        loader = self._weighted_loader(objective, x, y, sample_weight, class_weight, where="train_on_batch")
         trainer = self._trainer(objective, loader, self._core_optimizer())
         if objective.tracker is not None:
             objective.tracker.reset()
-        scores_model = trainer.model
-        scores_model.train()
+        trainer.model.train()
         try:
             (xb, tb), = list(loader)
             loss, scores = trainer.train_step(xb, tb)
@@ -289,18 +306,27 @@ class Training:
             self.eval()
         logs = {"loss": loss}
         if self._metrics:
-            logs["accuracy"] = correct_count(scores, tb) / len(x)
+            logs["accuracy"] = correct_count(scores, tb) / len(xb)
         logs.update(objective.tracker.results() if objective.tracker is not None else {})
         logs = keras_logs(logs, self._renames)
         return logs if return_dict else (list(logs.values()) if len(logs) > 1 else logs["loss"])
 
-    def test_on_batch(self, x: Any, y: Any = None, return_dict: bool = False, **kwargs: Any) -> Any:
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """The loss (and metrics) on the batch ``x``, ``y`` in inference mode, with no update."""
-        return self.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=return_dict)
+        n = len(symbolic.flatten(self._as_arrays(x))[0])
+        return self.evaluate(x, y, batch_size=max(n, 1), verbose=0, sample_weight=sample_weight,
+                             return_dict=return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs for the batch ``x`` as NumPy arrays."""
         return self.predict(x, batch_size=max(len(symbolic.flatten(self._as_arrays(x))[0]), 1))
+
+
+def _rows(w: Any, take: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """Some rows of sample weights: one array, a list of them per output (None for an unweighted one), or None."""
+    if isinstance(w, list):
+        return [None if part is None else take(part) for part in w]
+    return None if w is None else take(w)
 
 
 class _Scores(Module):
