@@ -25,12 +25,14 @@ import struct
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
+from ..device import check, move
+from .locations import Restorer, restorer
 from .safe_pickle import Buildable, Global, PickleRefused, latin1_encode, safe_loads
 
 PathOrFile = str | os.PathLike | BinaryIO
@@ -166,17 +168,32 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
 
 # ---- reading ------------------------------------------------------------------------------------------------
 class _Storage:
-    """A storage: while writing, what a persistent id names; while reading, its elements as a flat array."""
+    """A storage: while writing, what a persistent id names; while reading, its elements as a flat array (in
+    memory on the CPU) and the device its tensors go to, which ``map_location`` may change (``to``, ``cuda``)."""
 
-    def __init__(self, kind: str, key: str, numel: int, array: np.ndarray | None = None):
-        self.kind, self.key, self.numel, self.array = kind, key, numel, array
+    def __init__(self, kind: str, key: str, numel: int, array: np.ndarray | None = None, device: str = "cpu"):
+        self.kind, self.key, self.numel, self.array, self.device = kind, key, numel, array, device
+
+    def to(self, device: Any) -> _Storage:
+        """This storage with its tensors bound for ``device`` (refused where that device is missing)."""
+        return _Storage(self.kind, self.key, self.numel, self.array, str(check(device)))
+
+    def cpu(self) -> _Storage:
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> _Storage:
+        return self.to(f"cuda:{device or 0}" if not isinstance(device, str) else device)
+
+    def nbytes(self) -> int:
+        return self.numel * np.dtype(_STORAGES[self.kind]).itemsize
 
 
 def load(f: PathOrFile, map_location: Any = None, weights_only: bool = True) -> Any:
     """Read a file ``torch.save`` (or ``save``) wrote: state dicts, optimizer states, nests of plain values.
 
-    Tensors come back as scratchgrad Tensors (Parameters where the file has them), on the CPU unless
-    ``map_location`` names another device. ``weights_only=False`` is refused: it would run the file's code.
+    Tensors come back as scratchgrad Tensors (Parameters where the file has them), each on the device its storage
+    was saved on unless ``map_location`` (None, a device, a dict of location tags or a callable, as torch.load takes
+    them; see ``locations``) sends it elsewhere. ``weights_only=False`` is refused: it would run the file's code.
 
     Raises: ``PickleRefused`` when the pickle asks for anything but tensors, storages, ordered dicts and plain
     values; ``TorchFileError`` when the file is not PyTorch's zip format, or is damaged or truncated.
@@ -188,10 +205,11 @@ def load(f: PathOrFile, map_location: Any = None, weights_only: bool = True) -> 
     data = f.read() if hasattr(f, "read") else Path(f).read_bytes()
     archive, prefix = _open(data, where)
     storages: dict[str, _Storage] = {}
+    place = restorer(map_location, where)
     pickled = _read(archive, prefix + "data.pkl", len(data), where)
     try:
-        return safe_loads(pickled, _allowed(map_location), what=WHAT,
-                          persistent_load=lambda pid: _storage(archive, prefix, pid, storages, len(data), where))
+        return safe_loads(pickled, _allowed(), what=WHAT, persistent_load=lambda pid: _storage(
+            archive, prefix, pid, storages, place, (len(data), where)))
     except PickleRefused as exc:
         raise PickleRefused(f"load({where}): {exc}. Only tensors, storages, ordered dicts and plain values are "
                             "read (PyTorch's weights_only rule)") from None
@@ -232,16 +250,20 @@ def _read(archive: zipfile.ZipFile, name: str, size: int, where: str) -> bytes:
         raise TorchFileError(f"load({where}): entry {name} is damaged or truncated ({exc})") from None
 
 
-def _storage(archive: zipfile.ZipFile, prefix: str, pid: Any, storages: dict[str, _Storage], size: int,
-             where: str) -> _Storage:
-    """What a persistent id stands for: the storage's elements, once per key, sizes checked before reading."""
+def _storage(archive: zipfile.ZipFile, prefix: str, pid: Any, storages: dict[str, _Storage], place: Restorer,
+             file: tuple[int, str]) -> _Storage:
+    """What a persistent id stands for: the storage's elements, once per key, sizes checked before reading, bound
+    for the device ``place`` (map_location) chooses for its location tag."""
+    size, where = file
     ok = isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage" and isinstance(pid[1], Global)
     if not ok or pid[1].module != "torch" or pid[1].name not in _STORAGES:
         raise PickleRefused(f"a persistent id other than ('storage', torch.<Type>Storage, key, location, numel): "
                             f"{pid!r}"[:300])
-    _, kind, key, _location, numel = pid
+    _, kind, key, location, numel = pid
     if not isinstance(key, str) or isinstance(numel, bool) or not isinstance(numel, int) or numel < 0:
         raise PickleRefused(f"storage key {key!r} with element count {numel!r}")
+    if not isinstance(location, str):
+        raise PickleRefused(f"storage {key!r} with location {location!r}, not a location tag such as 'cpu'"[:300])
     if key in storages:
         if storages[key].kind != kind.name:
             raise PickleRefused(f"storage {key!r} named as {storages[key].kind} and as {kind.name}")
@@ -255,19 +277,19 @@ def _storage(archive: zipfile.ZipFile, prefix: str, pid: Any, storages: dict[str
         raise PickleRefused(f"storage {key!r} claims {numel:,} elements of {kind.name} ({numel * dtype.itemsize:,} "
                             f"bytes); the archive holds {held:,} bytes")
     array = np.frombuffer(_read(archive, name, size, where), dtype=dtype)
-    storages[key] = _Storage(kind.name, key, numel, array)
+    storages[key] = place(_Storage(kind.name, key, numel, array), location)
     return storages[key]
 
 
-def _allowed(map_location: Any) -> dict[tuple[str, str], Any]:
+def _allowed() -> dict[tuple[str, str], Any]:
     """PyTorch's weights_only names, each mapped to a constructor written here."""
-    place = _placer(map_location)
 
     def rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, requires_grad: Any, hooks: Any,
                        metadata: Any = None) -> Tensor:
         _no_hooks(hooks, metadata)
         array = _strided(storage, offset, size, stride)
-        return place(Tensor(array, requires_grad=requires_grad is True and array.dtype.kind in "fc"))
+        grad = requires_grad is True and array.dtype.kind in "fc"
+        return Tensor(array if storage.device == "cpu" else move(array, storage.device), requires_grad=grad)
 
     def rebuild_parameter(data: Any, requires_grad: Any, hooks: Any) -> Any:
         from ..nn.module import Parameter  # nn sits above serialization
@@ -328,11 +350,3 @@ def _strided(storage: Any, offset: Any, size: Any, stride: Any) -> np.ndarray:
         view = (view.astype(np.uint32) << 16).view(np.float32)
     return view
 
-
-def _placer(map_location: Any) -> Callable[[Tensor], Tensor]:
-    if map_location is None or str(map_location) == "cpu":
-        return lambda tensor: tensor
-    if callable(map_location) or isinstance(map_location, dict):
-        raise TypeError(f"load: map_location must be None or a device (\"cpu\", \"cuda\", \"cuda:1\"); received a "
-                        f"{type(map_location).__name__}")
-    return lambda tensor: tensor.to(map_location)
