@@ -21,7 +21,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 from ..nn import Module
-from . import activations, symbolic
+from . import activations, layer_calls, symbolic
 from .subclassing import Subclassing
 
 Shape = tuple[int, ...]
@@ -308,7 +308,7 @@ class Layer(Subclassing):
         self._build_for(symbolic.nest(inputs, lambda x: tuple(x.shape[1:])))
         if self.module is not None:
             self.module.train(_TRAINING[-1] if training is None else bool(training))
-        return to_user(self._forward(symbolic.nest(inputs, to_internal)))
+        return to_user(layer_calls.run(self, symbolic.nest(inputs, to_internal)))
 
     # ---- weights ---------------------------------------------------------------------------------------
     def _slots(self) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import layer_calls
 from .base import Layer, check_shape, show, to_internal, to_user, unique_name
 from .inputs import InputLayer
 from .model import ListedLayers, Model
@@ -148,9 +149,11 @@ class Functional(ListedLayers, Model):
     def _run(self, x: Any, logits: bool = False) -> Any:
         """Channels-last in and out; ``logits`` skips the activation of the layer making the one output."""
         values = {id(t): to_internal(v) for t, v in zip(self.inputs, flatten(self._arranged(x)))}
+        for t in self.inputs:  # an InputLayer hands its tensor on: a call whose output is its input
+            layer_calls.note(t._keras_history[0], values[id(t)], values[id(t)])
         skip = self._output_node() if logits else None
         for node in self._nodes:
-            out = node.layer._forward(nest(node.args, lambda t: values[id(t)]), logits=node is skip)
+            out = layer_calls.run(node.layer, nest(node.args, lambda t: values[id(t)]), logits=node is skip)
             for t, v in zip(node.outputs, flatten(out) if isinstance(out, (list, dict)) else [out]):
                 values[id(t)] = v
         return pack(self._outputs_struct, [to_user(values[id(t)]) for t in self.outputs])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..autograd import Tensor
+from . import layer_calls
 from .base import Layer, check_shape, show, to_internal, to_user, unique_name
 from .inputs import InputLayer
 from .model import ListedLayers, Model
@@ -137,12 +138,13 @@ class Sequential(ListedLayers, Model):
         i = 0
         while i <= last:
             layer = layers[i]
-            if i < last and getattr(layer, "activates_by_relu", False) and isinstance(layers[i + 1], MaxPooling2D):
+            if (i < last and getattr(layer, "activates_by_relu", False) and isinstance(layers[i + 1], MaxPooling2D)
+                    and not layer_calls.RECORDS):  # a recorded pass keeps each layer's work inside its own call
                 # Max pooling before the ReLU: exact, forward and gradient (see nn.module.chain), and the ReLU
                 # then touches a quarter of the elements.
                 h = layer.activate(layers[i + 1]._forward(layer._call(h)))
                 i += 2
             else:
-                h = layer._forward(h, logits=logits and i == last)
+                h = layer_calls.run(layer, h, logits=logits and i == last)
                 i += 1
         return to_user(h)
