@@ -74,7 +74,7 @@ def traced_inputs(args: Any) -> list[Tensor]:
 
 
 def trace(model: Any, args: Any) -> Trace:
-    """Run ``model(*args)`` once in eval mode with the graph recorded, then restore the model's mode.
+    """Run ``model(*args)`` once in eval mode with the graph recorded, then restore each module's mode.
 
     Args:
         model: an ``nn.Module`` (a Keras model is one) or any callable of tensors.
@@ -83,9 +83,10 @@ def trace(model: Any, args: Any) -> Trace:
     inputs = traced_inputs(args)
     module_of: dict[int, str] = {}
     removers = []
-    was_training = getattr(model, "training", False)
+    modes = []
     if hasattr(model, "named_modules"):
         for name, module in model.named_modules():
+            modes.append((module, module.training))
             label = f"{name or 'the model'} ({type(module).__name__})"
             removers.append(module.register_forward_hook(
                 lambda m, a, o, label=label: _attribute(module_of, label, a, o)))
@@ -96,8 +97,8 @@ def trace(model: Any, args: Any) -> Trace:
     finally:
         for remove in removers:
             remove()
-        if hasattr(model, "train"):
-            model.train(was_training)
+        for module, mode in modes:  # each module as it was: a model may hold a layer frozen in eval mode
+            object.__setattr__(module, "training", mode)
     bad = [type(o).__name__ for o in outputs if not isinstance(o, Tensor)]
     if bad:
         raise TypeError(f"trace: the model must return a Tensor or a tuple of Tensors; it returned {', '.join(bad)}")
