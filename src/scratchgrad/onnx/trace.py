@@ -1,9 +1,9 @@
 """One forward pass recorded as the autograd graph, with each function's module and output tensor.
 
-The exporter, ``viz.graph`` and ``SummaryWriter.add_graph`` read the same record: the ``Function`` nodes that
-``Function.__call__`` links while gradients are on, in the order they ran (inputs before the functions that
-use them). The inputs are traced as tensors that require grad, so that ops on the input alone (a Flatten before
-the first layer) are recorded too.
+The exporter, ``viz.graph``, ``SummaryWriter.add_graph`` and ``keras.utils.plot_model`` read the same record:
+the ``Function`` nodes that ``Function.__call__`` links while gradients are on, in the order they ran (inputs
+before the functions that use them). The inputs are traced as tensors that require grad, so that ops on the
+input alone (a Flatten before the first layer) are recorded too.
 """
 
 from __future__ import annotations
