@@ -14,12 +14,12 @@ project's Trainer (``scratchgrad.train``), optimizers are ``scratchgrad.optim``'
 ``scratchgrad.data.DataLoader``.
 """
 
-from . import callbacks, datasets, layers, losses, models, ops, optimizers, saving, utils
+from . import callbacks, datasets, distribution, layers, losses, models, ops, optimizers, saving, utils
 from .layers import Input
 from .model import Model
 from .sequential import Sequential
 
 __all__ = [
-    "Input", "Model", "Sequential", "callbacks", "datasets", "layers", "losses", "models", "ops", "optimizers",
-    "saving", "utils",
+    "Input", "Model", "Sequential", "callbacks", "datasets", "distribution", "layers", "losses", "models", "ops",
+    "optimizers", "saving", "utils",
 ]

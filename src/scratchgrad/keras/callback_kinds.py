@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import io as sgio
 from .callbacks import Callback
+from .distribution import is_writer
 
 
 def _improves(mode: str, monitor: str, min_delta: float = 0.0) -> Callable[[float, float], bool]:
@@ -38,6 +39,8 @@ class ModelCheckpoint(Callback):
         save_weights_only: save the weights alone; the path must then end in ``.weights.h5``.
         initial_value_threshold: the value the first save must beat.
     """
+
+    writes_files = True
 
     def __init__(self, filepath: str | Path, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
                  save_weights_only: bool = False, mode: str = "auto", save_freq: str = "epoch",
@@ -147,6 +150,8 @@ class CSVLogger(Callback):
     ``append`` keeps the rows of an earlier run (the header is not repeated).
     """
 
+    writes_files = True
+
     def __init__(self, filename: str | Path, separator: str = ",", append: bool = False):
         super().__init__()
         self.filename, self.sep, self.append = Path(filename), separator, append
@@ -229,9 +234,11 @@ class BackupAndRestore(Callback):
             self.trainer.epoch = int(checkpoint.extra["epoch"])
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if not is_writer():  # every rank restores the backup, rank 0 alone writes it
+            return
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         sgio.save_checkpoint(self._file, self.model, self.model._core_optimizer(), epoch=epoch + 1)
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.delete_checkpoint and self.backup_dir.exists():
+        if self.delete_checkpoint and is_writer() and self.backup_dir.exists():
             shutil.rmtree(self.backup_dir)

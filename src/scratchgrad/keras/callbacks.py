@@ -25,6 +25,10 @@ class Callback:
     ``logs`` holds Keras's keys: loss, accuracy, val_loss, val_accuracy (those that the run computes).
     """
 
+    writes_files = False
+    """True for a callback whose only effect is files (ModelCheckpoint, CSVLogger, TensorBoard): across ranks
+    (``keras.distribution.DataParallel``) only rank 0 runs it."""
+
     def __init__(self) -> None:
         self.model: Any = None
         self.params: dict[str, Any] = {}

@@ -25,6 +25,8 @@ class TensorBoard(Callback):
         update_freq: "epoch", "batch" (every batch) or an int (every that many batches) for ``batch_loss``.
     """
 
+    writes_files = True
+
     def __init__(self, log_dir: str | Path = "logs", histogram_freq: int = 0, write_graph: bool = True,
                  write_images: bool = False, update_freq: str | int = "epoch", **kwargs: Any):
         super().__init__()

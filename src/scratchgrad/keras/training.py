@@ -17,7 +17,7 @@ from ..nn import Module
 from ..train import Trainer, TrainingDiverged
 from ..train import callbacks as core_callbacks
 from ..train.metrics import correct_count
-from . import losses, optimizers, symbolic
+from . import distribution, losses, optimizers, symbolic
 from . import metrics as keras_metrics
 from .base import batch_size_of, check_int, split_for_validation
 from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
@@ -107,6 +107,7 @@ class Training:
             loss_fn=objective,
             metrics=("accuracy",) if self._metrics else (),
             log=None,
+            distributed=distribution.data_parallel(),  # across ranks only under keras.distribution.DataParallel
             **kwargs,
         )
 
@@ -147,6 +148,8 @@ class Training:
         """
         epochs, initial_epoch = check_int("fit", "epochs", epochs), check_int("fit", "initial_epoch", initial_epoch, 0)
         batch_size = batch_size_of("fit", batch_size)
+        if distribution.data_parallel():  # the same shuffled orders, so every rank splits the same global batches
+            distribution.same_random_state()
         if is_batches(x):
             objective, loader = self._batch_source(x, steps_per_epoch, "fit", shuffle)
         else:
@@ -181,7 +184,7 @@ class Training:
             val_x, val_y, val_w = (*validation_data, None)[:3]
             evals["val"] = self._weighted_loader(objective, val_x, val_y, val_w, None, batch_size, False,
                                                  "fit: validation_data")
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = (1 if verbose == "auto" else int(verbose)) if distribution.is_writer() else 0
         history = History()
         trainer_callbacks = [ProgressLogger(epochs, len(loader), verbose, self._renames)]
         if objective.tracker is not None:
@@ -189,6 +192,8 @@ class Training:
         for cb in [history, *(callbacks or ())]:
             if hasattr(cb, "set_model"):
                 cb.set_model(self)
+            if isinstance(cb, Callback) and cb.writes_files and not distribution.is_writer():
+                continue  # one writer of files across ranks; their models are the same
             if isinstance(cb, Callback):
                 cb.set_params({"epochs": epochs, "steps": len(loader), "verbose": verbose})
                 trainer_callbacks.append(Adapter(cb, self._renames))
