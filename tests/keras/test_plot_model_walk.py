@@ -43,25 +43,24 @@ def convnet():
     ], name="convnet")
 
 
-def shortcut_two_inputs():
+def shortcut_two_inputs(K=keras, L=layers):
     """Two inputs, an Add shortcut, and two layers that make no function in eval mode (Dropout, Identity)."""
-    image, extra = keras.Input(shape=(6, 6, 3), name="image"), keras.Input(shape=(6, 6, 4), name="extra")
-    x = layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(image)
-    y = layers.Conv2D(4, 3, padding="same", name="conv_b")(x)
-    s = layers.Add(name="sum")([x, y, extra])
-    d = layers.Identity(name="same")(layers.Dropout(0.3, name="drop")(s))
-    return keras.Model([image, extra], layers.Dense(2, name="head")(layers.Flatten(name="flat")(d)), name="two")
+    image, extra = K.Input(shape=(6, 6, 3), name="image"), K.Input(shape=(6, 6, 4), name="extra")
+    x = L.Conv2D(4, 3, padding="same", activation="relu", name="conv")(image)
+    y = L.Conv2D(4, 3, padding="same", name="conv_b")(x)
+    s = L.Add(name="sum")([x, y, extra])
+    d = L.Identity(name="same")(L.Dropout(0.3, name="drop")(s))
+    return K.Model([image, extra], L.Dense(2, name="head")(L.Flatten(name="flat")(d)), name="two")
 
 
-def nested():
+def nested(K=keras, L=layers):
     """A functional model holding a Sequential convnet block and a functional head, on channels-last images."""
-    block = keras.Sequential([keras.Input(shape=(8, 8, 3)), layers.Conv2D(5, 3, name="inner_conv"),
-                              layers.Dropout(0.2, name="inner_drop")], name="block")
-    head_in = keras.Input(shape=(6, 6, 5), name="head_in")
-    head = keras.Model(head_in, layers.Dense(2, name="head_dense")(layers.Flatten(name="head_flat")(head_in)),
-                       name="head")
-    image = keras.Input(shape=(8, 8, 3), name="image")
-    return keras.Model(image, head(block(layers.BatchNormalization(name="norm")(image))), name="outer")
+    block = K.Sequential([K.Input(shape=(8, 8, 3)), L.Conv2D(5, 3, name="inner_conv"),
+                          L.Dropout(0.2, name="inner_drop")], name="block")
+    head_in = K.Input(shape=(6, 6, 5), name="head_in")
+    head = K.Model(head_in, L.Dense(2, name="head_dense")(L.Flatten(name="head_flat")(head_in)), name="head")
+    image = K.Input(shape=(8, 8, 3), name="image")
+    return K.Model(image, head(block(L.BatchNormalization(name="norm")(image))), name="outer")
 
 
 def test_sequential_convnet_is_a_box_per_layer_in_a_chain():
@@ -103,6 +102,29 @@ def test_nested_models_are_one_box_each_or_clusters_with_expand_nested():
     assert edges == {("image", "norm"), ("norm", "inner_conv"), ("inner_conv", "inner_drop"),
                      ("inner_drop", "head_in"), ("head_in", "head_flat"), ("head_flat", "head_dense")}
     assert 'label="block"' in source and 'label="head"' in source and source.count("subgraph cluster_") == 2
+
+
+def keras3_drawing(model):
+    """(layer name -> output shape, edges as name pairs) as Keras 3 records them: shapes from each layer's output,
+    edges from the ``keras_history`` of every tensor in each layer's inbound nodes (its saved config)."""
+
+    def sources(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            return [value["config"]["keras_history"][0]]
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else []
+        return [s for v in items for s in sources(v)]
+
+    edges = {(source, entry["name"]) for entry in model.get_config()["layers"]
+             for source in sources(entry["inbound_nodes"])}
+    return {layer.name: str(tuple(layer.output.shape)) for layer in model.layers}, edges
+
+
+@pytest.mark.parametrize("build", [shortcut_two_inputs, nested])
+def test_boxes_edges_and_shapes_match_keras3(keras3, build):
+    boxes, edges, _ = drawing(build(keras, layers))
+    shapes, keras_edges = keras3_drawing(build(keras3, keras3.layers))
+    assert {name: output for name, (_, _, output) in boxes.items()} == shapes
+    assert edges == keras_edges
 
 
 def test_subclassed_model_is_one_box_as_in_keras():

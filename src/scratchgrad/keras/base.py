@@ -26,16 +26,20 @@ from .subclassing import Subclassing
 
 Shape = tuple[int, ...]
 _TRAINING = [False]  # the mode of the model whose ``call`` is running: its layers' default ``training``
+_PROBING = [False]  # True while a model runs a dummy batch to learn its shapes (not a batch summary should show)
 
 
 @contextmanager
-def training_mode(mode: bool) -> Iterator[None]:
-    """Layers called without ``training=`` inside this block run in ``mode`` (a subclassed model's call)."""
+def training_mode(mode: bool, probing: bool | None = None) -> Iterator[None]:
+    """Layers called without ``training=`` inside this block run in ``mode`` (a subclassed model's call);
+    ``probing``: the batch is a dummy one, run only to learn the shapes (None: as the enclosing block)."""
     _TRAINING.append(bool(mode))
+    _PROBING.append(_PROBING[-1] if probing is None else probing)
     try:
         yield
     finally:
         _TRAINING.pop()
+        _PROBING.pop()
 
 
 def snake_case(name: str) -> str:
@@ -160,6 +164,7 @@ class Layer(Subclassing):
         self._in: Shape | None = None
         self._out: Shape | None = None
         self._inbound_nodes: list[Any] = []  # symbolic.Node, one per call on KerasTensors
+        self._first_batch: int | None = None  # the batch size of the first call on data, which summary shows
 
     # ---- names and shapes ------------------------------------------------------------------------------
     @property
@@ -306,6 +311,8 @@ class Layer(Subclassing):
             return symbolic.call(self, inputs)
         inputs = symbolic.nest(symbolic.as_lists(inputs), lambda x: as_input(self, x))
         self._build_for(symbolic.nest(inputs, lambda x: tuple(x.shape[1:])))
+        if getattr(self, "_first_batch", 0) is None and not _PROBING[-1]:
+            self._first_batch = int(symbolic.flatten(inputs)[0].shape[0])
         if self.module is not None:
             self.module.train(_TRAINING[-1] if training is None else bool(training))
         return to_user(layer_calls.run(self, symbolic.nest(inputs, to_internal)))

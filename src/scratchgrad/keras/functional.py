@@ -97,13 +97,14 @@ class Functional(ListedLayers, Model):
 
     @property
     def is_chain(self) -> bool:
-        """Whether the graph is one line of single-input layers (then summary leaves out "Connected to")."""
-        seen: set[int] = set()
-        for node in self._nodes:
-            if len(node.inputs) != 1 or id(node.inputs[0]) in seen:
-                return False
-            seen.add(id(node.inputs[0]))
-        return len(self.inputs) == 1 and len(self.outputs) == 1
+        """Whether the graph is one line, as Keras's summary judges it (then it leaves out "Connected to"): one
+        node at each depth, the inputs' included, none taking several tensors, no layer called twice."""
+        input_nodes = [t._keras_history[0]._inbound_nodes[0] for t in self.inputs]
+        depths = _node_depths(self._nodes)
+        levels = [depths.get(id(node), 0) for node in input_nodes + self._nodes]
+        layers = {id(node.layer) for node in self._nodes}
+        return (len(set(levels)) == len(levels) and len(layers) == len(self._nodes)
+                and all(len(node.inputs) == 1 for node in self._nodes))
 
     # ---- running ---------------------------------------------------------------------------------------
     def _arranged(self, x: Any) -> Any:
@@ -188,9 +189,8 @@ def _ordered_nodes(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> lis
     return order
 
 
-def _by_depth(input_layers: list[Any], nodes: list[Node]) -> list[Any]:
-    """The layers in Keras's order: deepest first (the inputs), a layer's depth being its longest path to an
-    output over its nodes; ties keep the order in which the walk from the outputs met them."""
+def _node_depths(nodes: list[Node]) -> dict[int, int]:
+    """Each node's depth by id, the inputs' nodes included: its longest path to an output (an output's is 0)."""
     depth: dict[int, int] = {}
     for node in reversed(nodes):
         d = depth.setdefault(id(node), 0)
@@ -198,6 +198,13 @@ def _by_depth(input_layers: list[Any], nodes: list[Node]) -> list[Any]:
             source, index, _ = t._keras_history
             parent = source._inbound_nodes[index]
             depth[id(parent)] = max(depth.get(id(parent), 0), d + 1)
+    return depth
+
+
+def _by_depth(input_layers: list[Any], nodes: list[Node]) -> list[Any]:
+    """The layers in Keras's order: deepest first (the inputs), a layer's depth being its longest path to an
+    output over its nodes; ties keep the order in which the walk from the outputs met them."""
+    depth = _node_depths(nodes)
     layer_depth: dict[int, int] = {}
     met: list[Any] = []
     for layer, node in [(layer, layer._inbound_nodes[0]) for layer in input_layers] + [(n.layer, n) for n in nodes]:

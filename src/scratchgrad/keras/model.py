@@ -34,7 +34,7 @@ from .base import (
     unique_name,
 )
 from .callbacks import History
-from .summary import summary_lines
+from .summary import print_summary
 from .training import Training
 
 
@@ -177,7 +177,7 @@ class Model(Training, Module):
         was_training = self.training
         self.eval()
         try:
-            with no_grad(), training_mode(False):
+            with no_grad(), training_mode(False, probing=True):
                 out = self._run(dummy)
         finally:
             self.train(was_training)
@@ -345,21 +345,25 @@ class Model(Training, Module):
         line_length: int | None = None,
         positions: Sequence[float] | None = None,
         print_fn: Callable[[str], Any] | None = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Sequence[str] | None = None,
     ) -> None:
-        """Print Keras's table: each layer's name (type), output shape and parameter count, then the totals.
+        """Print Keras 3's table: each layer's name (type), output shape and parameter count, then the totals.
 
-        Example: the Keras MNIST convnet ends with "Total params: 34,826".
+        Args:
+            line_length: the table's width (default 88, at most the terminal's width less 4).
+            positions: where each column ends, as fractions of ``line_length``.
+            print_fn: called once with the whole text (as Keras 3 does) instead of printing it.
+            expand_nested: also list the layers of nested models, marked "└".
+            show_trainable: add a "Trainable" column (Y, N, or - for a layer without weights).
+            layer_range: two names (or patterns): list only the layers from the first to the second.
+
+        Example: the Keras MNIST convnet ends with " Total params: 34,826 (136.04 KB)". A layer not built yet shows
+        "?" and "0 (unbuilt)", as in Keras.
         """
-        if not self.built:
-            raise ValueError(
-                "This model has not yet been built. Build the model first by calling `build()` or by calling the "
-                "model on a batch of data."
-            )
-        connected = not getattr(self, "is_chain", True)
-        default = (98, (0.33, 0.55, 0.67, 1.0)) if connected else (65, (0.45, 0.85, 1.0))
-        links = getattr(self, "connections", None) if connected else None
-        for line in summary_lines(self, line_length or default[0], positions or default[1], links):
-            (print_fn or print)(line)
+        print_summary(self, print_fn, line_length=line_length, positions=positions, expand_nested=expand_nested,
+                      show_trainable=show_trainable, layer_range=layer_range)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, layers={[layer.name for layer in self.layers]}>"

@@ -45,6 +45,8 @@ class Optimizer:
     """A Keras optimizer: hyperparameters (``self.hyper``), and the core optimizer once ``compile`` knows the
     parameters (``self.optimizer``). Subclasses define ``init_state`` and ``update`` (Keras's update_step)."""
 
+    scalar_variables = 0  # Keras's one-number variables besides the step count and learning rate
+
     def __init__(self, learning_rate: Any, hyper: dict[str, Any], lr: float | None = None, weight_decay: Any = None,
                  clipnorm: Any = None, clipvalue: Any = None, global_clipnorm: Any = None, **kwargs: Any):
         # ``lr``: Keras 2's older spelling of learning_rate, still common in published code.
@@ -97,6 +99,14 @@ class Optimizer:
                 group["lr"] = value
 
     lr = learning_rate
+
+    def variable_count(self, weights: int, itemsize: int) -> tuple[int, int]:
+        """(numbers, bytes) that Keras's optimizer holds for ``weights`` trained numbers of ``itemsize`` bytes:
+        its step count and learning rate (unless a schedule gives it), 4 bytes each, and its per-weight arrays
+        (momentum, velocity, ...), as many as ``init_state`` makes."""
+        scalars = 1 + (self.schedule is None) + self.scalar_variables
+        slots = len(self.init_state(backend.xp.zeros(1)))
+        return scalars + slots * weights, 4 * scalars + slots * weights * itemsize
 
     def before_step(self, rule: KerasRule) -> None:
         """Work done once per step before the variables' updates (Nadam's momentum product)."""
@@ -183,6 +193,8 @@ class AdamW(Adam):
 class Nadam(Optimizer):
     """Adam with Nesterov momentum, Keras's form (Dozat's schedule u_t = beta_1 * (1 - 0.5 * 0.96^t))."""
 
+    scalar_variables = 1  # the momentum schedule's running product
+
     def __init__(self, learning_rate: Any = 1e-3, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  **kwargs: Any):
         super().__init__(learning_rate, dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon), **kwargs)
@@ -220,7 +232,12 @@ class RMSprop(Optimizer):
                          **kwargs)
 
     def init_state(self, param: Array) -> dict[str, Array]:
-        return {"v": _zeros(param), "m": _zeros(param), "g": _zeros(param)}
+        state = {"v": _zeros(param)}  # momentum and the mean gradient only when used, as Keras makes them
+        if self.hyper["momentum"] > 0:
+            state["m"] = _zeros(param)
+        if self.hyper["centered"]:
+            state["g"] = _zeros(param)
+        return state
 
     def update(self, param: Array, grad: Array, state: dict[str, Array], lr: float, step: int) -> None:
         xp = backend.get_array_module(param)
