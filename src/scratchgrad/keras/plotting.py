@@ -152,30 +152,17 @@ def _options(rankdir: str, dpi: Any, unknown: dict[str, Any], **flags: bool) -> 
     return {name: bool(value) for name, value in flags.items()}
 
 
-def plot_model(
-    model: Any,
-    to_file: str | Path = "model.png",
-    show_shapes: bool = False,
-    show_dtype: bool = False,
-    show_layer_names: bool = True,
-    rankdir: str = "TB",
-    expand_nested: bool = False,
-    dpi: int = 200,
-    show_layer_activations: bool = False,
-    show_trainable: bool = False,
-    splines: str = "ortho",
-    **kwargs: Any,
-) -> Graph:
+def plot_model(model: Any, to_file: str | Path = "model.png", show_shapes: bool = False, show_dtype: bool = False,
+               show_layer_names: bool = True, rankdir: str = "TB", **options: Any) -> Graph:
     """Draw ``model`` to ``to_file``: .png, .svg or .pdf through Graphviz's ``dot``, or .dot for the text alone.
 
-    The arguments are ``model_to_dot``'s. Returns the ``Graph``. Without Graphviz an image raises
-    FileNotFoundError saying how to install it (the .dot text needs nothing).
-    Example: ``keras.utils.plot_model(model, "model.png", show_shapes=True)``.
+    The arguments are ``model_to_dot``'s, which takes the others Keras 3 has (``expand_nested``, ``dpi``,
+    ``show_layer_activations``, ``show_trainable``, ``splines``) and refuses any it does not know. Returns the
+    ``Graph``. Without Graphviz an image raises FileNotFoundError saying how to install it (the .dot text needs
+    nothing). Example: ``keras.utils.plot_model(model, "model.png", show_shapes=True, expand_nested=True)``.
     """
     graph = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype, show_layer_names=show_layer_names,
-                         rankdir=rankdir, expand_nested=expand_nested, dpi=dpi,
-                         show_layer_activations=show_layer_activations, show_trainable=show_trainable,
-                         splines=splines, **kwargs)
+                         rankdir=rankdir, **options)
     if str(to_file).endswith(".dot"):
         graph.save(to_file)
     else:
