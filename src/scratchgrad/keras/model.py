@@ -34,6 +34,7 @@ from .base import (
     unique_name,
 )
 from .callbacks import History
+from .custom_saving import check_dtype, init_arguments, model_config, model_from_config
 from .summary import print_summary
 from .training import Training
 
@@ -59,17 +60,33 @@ class Model(Training, Module):
             from .functional import Functional
 
             return super().__new__(Functional)
-        return super().__new__(cls)
+        model = super().__new__(cls)
+        if not cls.__module__.startswith(__package__ + "."):  # a user's subclass: its arguments may be its config
+            object.__setattr__(model, "_auto_config", init_arguments(cls, args, kwargs))
+        return model
 
-    def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, **kwargs: Any):
+    def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
+                 **kwargs: Any):
         super().__init__()
         if args or kwargs:
             raise TypeError(
                 f"keras.Model takes (inputs, outputs, name=...) or, in a subclass, name=...; received positional "
                 f"arguments {args!r} and keyword arguments {sorted(kwargs)}"
             )
+        check_dtype(dtype, f'Model "{name}"')
         self._init_model(name or symbolic.default_name(type(self).__name__))
         self._trainable = bool(trainable)
+
+    def get_config(self) -> dict[str, Any]:
+        """The arguments that make this model again (``type(model).from_config(config)``): ``name``, ``trainable``
+        and ``dtype``; a subclass adds its own in its ``get_config`` (or, without one, the plain values its
+        ``__init__`` was called with are used, as in Keras)."""
+        return model_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Model:
+        """The model ``get_config`` describes: ``cls(**config)`` for a subclass."""
+        return model_from_config(cls, config, custom_objects)
 
     def _init_model(self, name: str) -> None:
         object.__setattr__(self, "_tracked", {})
@@ -90,6 +107,13 @@ class Model(Training, Module):
             tracked = self.__dict__.get("_tracked", {})
             unique_name(value, {layer.name for key, layer in tracked.items() if key != name})
             tracked[name] = value
+        elif "_tracked" in self.__dict__ and _layer_list(value):  # a list of layers: each tracked, as in Keras
+            tracked = self._tracked
+            for key in [k for k in tracked if k.startswith(name + ".")]:
+                del tracked[key]
+            for i, layer in enumerate(value):
+                unique_name(layer, {other.name for other in tracked.values()})
+                tracked[f"{name}.{i}"] = layer
         if isinstance(value, Layer):
             object.__setattr__(self, name, value)
         else:
@@ -380,6 +404,10 @@ class ListedLayers:
 
     def _keyed_layers(self) -> Iterator[tuple[str, Any]]:
         return ((layer.name, layer) for layer in self._layers)
+
+
+def _layer_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, (Layer, Model)) for v in value)
 
 
 def _takes_training(call: Callable) -> bool:

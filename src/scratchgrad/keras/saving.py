@@ -1,12 +1,18 @@
 """``.keras`` files in Keras 3's format: ``model.save("m.keras")`` and ``keras.models.load_model("m.keras")``.
 
 A ``.keras`` file is a zip of ``config.json`` (the model's class, its layers' configs and, for a functional model,
-how they connect), ``metadata.json`` and ``model.weights.h5``. In the HDF5 file each layer's weights sit at
-``layers/<class in snake case, numbered in model.layers order>/vars/<i>`` in Keras's layouts (a Dense kernel
-(in, out), a Conv2D kernel (kh, kw, in, out)); a nested model is a group with its own ``layers``. The same layout
-alone is a ``.weights.h5`` file (``save_weights`` / ``load_weights``).
+how they connect; for a subclassed model its class and ``get_config()``), ``metadata.json`` and
+``model.weights.h5``. In the HDF5 file each layer's weights sit at ``layers/<class in snake case, numbered in
+model.layers order>/vars/<i>`` in Keras's layouts (a Dense kernel (in, out), a Conv2D kernel (kh, kw, in, out)); a
+nested model is a group with its own ``layers``; a subclassed model's layers sit under its attributes' names
+(``custom_saving``). The same layout alone is a ``.weights.h5`` file (``save_weights`` / ``load_weights``).
 
-Loading makes layers only from the classes we know (``serialization.LAYERS``); nothing in a file is executed.
+Loading makes layers only from the classes we know (``serialization.LAYERS``) and models of other classes only
+from classes registered with ``register_keras_serializable`` or given in ``custom_objects``; nothing in a file is
+executed.
+
+    from scratchgrad.keras.saving import (register_keras_serializable, get_custom_objects, custom_object_scope,
+                                          get_registered_name, get_registered_object)
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ import numpy as np
 
 from .. import io as sgio
 from .base import snake_case
+from .custom_saving import custom_entry, custom_from_entry, saveables
 from .inputs import Input, InputLayer
+from .registry import *  # noqa: F403  (keras.saving's names for the registry)
 from .serialization import from_config, layer_config
 from .symbolic import KerasTensor, flatten, nest
 
@@ -65,32 +73,17 @@ def _weights_bytes(model: Any) -> bytes:
     h5py = _h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
-        _write_group(h5, model)
+        for path, obj in saveables(model):
+            group = h5.require_group(path) if path else h5
+            group.create_group("vars").attrs["name"] = obj.name
+            for i, array in enumerate(_own_weights(obj)):
+                group["vars"].create_dataset(str(i), data=array)
     return buffer.getvalue()
 
 
-def _write_group(group: Any, obj: Any) -> None:
-    group.create_group("vars").attrs["name"] = obj.name
-    if hasattr(obj, "layers"):  # a model: one subgroup per layer, named by class and position
-        layers = group.create_group("layers")
-        for key, layer in zip(_keys(obj.layers), obj.layers):
-            _write_group(layers.create_group(key), layer)
-    else:
-        for i, array in enumerate(obj.get_weights()):
-            group["vars"].create_dataset(str(i), data=array)
-
-
-def _keys(layers: list[Any]) -> list[str]:
-    """Keras's group names: the class in snake case, numbered when repeated (dense, dense_1, ...)."""
-    keys: list[str] = []
-    for layer in layers:
-        base = snake_case(type(layer).__name__)
-        key, i = base, 0
-        while key in keys:
-            i += 1
-            key = f"{base}_{i}"
-        keys.append(key)
-    return keys
+def _own_weights(obj: Any) -> list[np.ndarray]:
+    """A layer's own weights in Keras's layouts; a model's sit in its layers."""
+    return [] if hasattr(obj, "layers") else obj.get_weights()
 
 
 def model_entry(model: Any) -> dict[str, Any]:
@@ -115,10 +108,7 @@ def model_entry(model: Any) -> dict[str, Any]:
                            "input_layers": nest(model._inputs_struct, ref),
                            "output_layers": nest(model._outputs_struct, ref)},
                 "build_config": {"input_shape": None}}
-    raise ValueError(
-        f'save: model "{model.name}" is a subclassed model ({type(model).__name__}); its call is Python code that a '
-        ".keras file cannot hold. Save its weights with save_weights(\"...weights.h5\") instead."
-    )
+    return custom_entry(model)
 
 
 def _node_of(t: KerasTensor) -> Any:
@@ -161,7 +151,9 @@ def load_model(filepath: str | Path, custom_objects: Any = None, compile: bool =
     """The model saved in a ``.keras`` file (by Keras 3 or by ``model.save``), with its weights.
 
     Only layer classes that scratchgrad.keras has are made; a Lambda layer (Python code in the file) is refused
-    whatever ``safe_mode`` says. A model Keras 3 saved compiled comes back compiled alike (``compile=True``),
+    whatever ``safe_mode`` says. A subclassed model is made by its class, found by the name it was registered under
+    (``register_keras_serializable``, ``custom_object_scope``) or in ``custom_objects`` ({"demo>MLP": MLP}, or
+    {"MLP": MLP}). A model Keras 3 saved compiled comes back compiled alike (``compile=True``),
     its optimizer's moments starting afresh.
     """
     filepath = Path(filepath)
@@ -179,7 +171,7 @@ def load_model(filepath: str | Path, custom_objects: Any = None, compile: bool =
     except KeyError as error:
         raise ValueError(f"load_model: {filepath} lacks {error.args[0]}; a .keras file has config.json and "
                          "model.weights.h5") from None
-    model = model_from_entry(config)
+    model = model_from_entry(config, custom_objects)
     _read_weights(model, io.BytesIO(weights), str(filepath))
     if compile and config.get("compile_config"):
         _compile_from(model, config["compile_config"], str(filepath))
@@ -233,25 +225,26 @@ def _read_weights(model: Any, source: Any, name: str) -> None:
         raise ValueError(f"load: {name} holds no readable HDF5 weights ({error})") from None
 
 
-def _read_group(group: Any, obj: Any, name: str) -> None:
-    if hasattr(obj, "layers"):
-        for key, layer in zip(_keys(obj.layers), obj.layers):
-            if "layers" not in group or key not in group["layers"]:
-                raise ValueError(f"load: {name} has no weights for layer {layer.name!r} (group layers/{key})")
-            _read_group(group["layers"][key], layer, name)
-        return
-    arrays = [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))] if "vars" in group else []
-    if len(arrays) != len(obj.get_weights()):
-        raise ValueError(
-            f"load: layer {obj.name!r} expects {len(obj.get_weights())} weights; {name} holds {len(arrays)} at "
-            f"{group.name}"
-        )
-    if arrays:
-        obj.set_weights(arrays)
+def _read_group(h5: Any, model: Any, name: str) -> None:
+    for path, obj in saveables(model):
+        if not path or hasattr(obj, "layers"):
+            continue  # a model's weights are in its layers' groups
+        if path not in h5:
+            raise ValueError(f"load: {name} has no weights for layer {obj.name!r} (group {path})")
+        group = h5[path]
+        arrays = [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))] if "vars" in group else []
+        if len(arrays) != len(obj.get_weights()):
+            raise ValueError(
+                f"load: layer {obj.name!r} expects {len(obj.get_weights())} weights; {name} holds {len(arrays)} at "
+                f"{group.name}"
+            )
+        if arrays:
+            obj.set_weights(arrays)
 
 
-def model_from_entry(entry: dict[str, Any]) -> Any:
-    """A Sequential or functional model made from its config.json entry; other classes are refused by name."""
+def model_from_entry(entry: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
+    """A model made from its config.json entry: Sequential and functional ones here, any other by its registered
+    class (``custom_saving``); a class found nowhere is refused by name."""
     from .functional import Functional
     from .sequential import Sequential
 
@@ -265,11 +258,7 @@ def model_from_entry(entry: dict[str, Any]) -> Any:
         return model
     if kind == "Functional" or (kind == "Model" and "layers" in config):
         return _functional(config, Functional)
-    raise ValueError(
-        f"Could not locate model class {kind!r} ({entry.get('registered_name')!r}): only Sequential and functional "
-        "models load from a .keras file here; a subclassed model's code is not in the file. Rebuild it in code and "
-        "call load_weights."
-    )
+    return custom_from_entry(entry, custom_objects)
 
 
 def _make(entry: dict[str, Any]) -> Any:

@@ -1,4 +1,5 @@
-"""Keras's utilities: ``to_categorical``, ``PyDataset`` (batches made by your code), ``plot_model``."""
+"""Keras's utilities: ``to_categorical``, ``PyDataset`` (batches made by your code), ``plot_model``, and the
+custom-object registry under its ``keras.utils`` names (``register_keras_serializable``, ...)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from . import registry
 from .data_adapters import PyDataset
 from .plotting import model_to_dot, plot_model
+from .registry import *  # noqa: F403  (keras.utils's names for the registry)
 
-__all__ = ["PyDataset", "model_to_dot", "plot_model", "to_categorical"]
+__all__ = ["PyDataset", "model_to_dot", "plot_model", "to_categorical", *registry.__all__]
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
