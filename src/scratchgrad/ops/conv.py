@@ -11,6 +11,7 @@ public functions for learners, built on the same unfold and fold.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from ..autograd import Function
@@ -42,6 +43,21 @@ def _tap_spans(tap: int, kernel: tuple, stride: tuple, pad: tuple, size: tuple, 
     rows = _span(tap // fw, pad[0], size[0], out[0], stride[0])
     cols = _span(tap % fw, pad[1], size[1], out[1], stride[1])
     return (*rows, *cols)
+
+
+@functools.lru_cache(maxsize=256)
+def _all_tap_spans(kernel: tuple, stride: tuple, pad: tuple, size: tuple, out: tuple) -> tuple:
+    """``_tap_spans`` of every kernel position, each with a flag: does its window lie wholly inside the image?
+
+    The same for every call of a layer, so computed once per geometry (recomputing them took ~0.3 ms of a
+    5 ms training step of a two-convolution network).
+    """
+    spans = []
+    for tap in range(kernel[0] * kernel[1]):
+        image_rows, out_rows, image_cols, out_cols = _tap_spans(tap, kernel, stride, pad, size, out)
+        inside = (out_rows.start, out_rows.stop, out_cols.start, out_cols.stop) == (0, out[0], 0, out[1])
+        spans.append((image_rows, out_rows, image_cols, out_cols, inside))
+    return tuple(spans)
 
 
 def _zero_outside(a: Any, rows: slice, cols: slice) -> None:
@@ -81,11 +97,14 @@ def unfold(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[
     # Copies are split across threads by channel, or by kernel position for a one-channel input. Each window
     # is copied straight from the image, clipped to where it lands inside; only what falls in the padding is
     # zeroed (no padded copy of the input).
+    spans = _all_tap_spans(kernel, stride, pad, (h, w), out)
+
     def copy(cs: slice, taps: range) -> None:
         for tap in taps:
-            image_rows, out_rows, image_cols, out_cols = _tap_spans(tap, kernel, stride, pad, (h, w), out)
+            image_rows, out_rows, image_cols, out_cols, inside = spans[tap]
             target = windows[cs, tap]
-            _zero_outside(target, out_rows, out_cols)
+            if not inside:
+                _zero_outside(target, out_rows, out_cols)
             target[:, out_rows, out_cols] = source[cs, image_rows, image_cols]
 
     if c > 1:
@@ -114,19 +133,19 @@ def fold(col: Any, shape: tuple[int, ...], kernel: tuple[int, int], stride: tupl
     windows = col.reshape(c, fh * fw, oh, ow, n)
     gx = xp.empty((c, h, w, n), dtype=col.dtype)
     first = min(ph, fh - 1) * fw + min(pw, fw - 1) if (sh, sw) == (1, 1) else None
-    spans = [_tap_spans(tap, kernel, stride, pad, (h, w), out) for tap in range(fh * fw)]
+    spans = _all_tap_spans(kernel, stride, pad, (h, w), out)
 
     def work(part: slice) -> None:
         part_out, part_windows = gx[part], windows[part]
         if first is None:
             part_out[...] = 0
         else:
-            rows, wrows, cols, wcols = spans[first]
+            rows, wrows, cols, wcols, _ = spans[first]
             _zero_outside(part_out, rows, cols)
             part_out[:, rows, cols] = part_windows[:, first, wrows, wcols]
         for tap in range(fh * fw):
             if tap != first:
-                rows, wrows, cols, wcols = spans[tap]
+                rows, wrows, cols, wcols, _ = spans[tap]
                 part_out[:, rows, cols] += part_windows[:, tap, wrows, wcols]
 
     split_work(work, c, col)
