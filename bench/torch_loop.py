@@ -7,12 +7,17 @@ PyTorch's DataLoader reads the dataset sample by sample (torchvision's per-image
 scratchgrad's sees a dataset and transform it knows and builds each batch with whole-batch array operations.
 torchvision does not install here, so PyTorch's side reads the same files through the tests' torchvision
 stand-in (tests/torch_programs/torchvision_standin.py). Prints one line per side (seconds, batches, loss, correct)
-and the ratio scratchgrad / PyTorch; the issue's target is at most 0.5. ``--max-batches`` shortens the epoch.
+and the ratio scratchgrad / PyTorch, whose target is at most 0.5. ``--max-batches`` shortens the epoch.
+
+``--paired`` instead alternates the two sides batch by batch in one process and prints each side's dataset
+construction and its per-batch loading and step times (median and minimum): on a machine that others load,
+alternating cancels the load, which a whole-epoch ratio does not (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,11 +48,41 @@ def _epoch(ns: dict, data_root: str, max_batches: int | None) -> tuple[float, in
     return time.perf_counter() - start, batches, loss, correct
 
 
+def _paired(sides: dict[str, dict], data_root: str, batches: int) -> None:
+    """Per-batch loading and step times of both sides, alternating batch by batch (see the module's docstring)."""
+    runs = {}
+    for name, ns in sides.items():
+        torch, tv = ns["torch"], ns["torchvision"]
+        start = time.perf_counter()
+        train_set = tv.datasets.FashionMNIST(root=data_root, train=True, transform=tv.transforms.ToTensor())
+        built = time.perf_counter() - start
+        network = ns["Network"]()
+        runs[name] = (built, iter(torch.utils.data.DataLoader(train_set, batch_size=100, shuffle=True)), network,
+                      ns["optim"].Adam(network.parameters(), lr=0.01), ns, [], [])
+    for _ in range(batches):
+        for _built, batches_of, network, optimizer, ns, loading, steps in runs.values():
+            start = time.perf_counter()
+            images, labels = next(batches_of)
+            loaded = time.perf_counter()
+            preds = network(images)
+            loss = ns["F"].cross_entropy(preds, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss.item(), ns["get_num_correct"](preds, labels)
+            loading.append(1000 * (loaded - start))
+            steps.append(1000 * (time.perf_counter() - loaded))
+    for name, (built, *_, loading, steps) in runs.items():
+        print(f"{name:11s} dataset {built:.2f} s; a batch: loading {statistics.median(loading):.2f} ms "
+              f"(min {min(loading):.2f}), step {statistics.median(steps):.2f} ms (min {min(steps):.2f})")
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.torch_loop", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--max-batches", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--paired", action="store_true", help="alternate the sides batch by batch (see above)")
     args = parser.parse_args(argv)
 
     import torch
@@ -57,6 +92,9 @@ def main(argv: list[str]) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     sys.modules.update(modules(torch))
+    if args.paired:
+        sides = {"pytorch": _program(True), "scratchgrad": _program(False)}
+        return _paired(sides, args.data_root, args.max_batches or 40)
     times = {}
     for name, on_torch in (("pytorch", True), ("scratchgrad", False)):
         seconds, batches, loss, correct = _epoch(_program(on_torch), args.data_root, args.max_batches)

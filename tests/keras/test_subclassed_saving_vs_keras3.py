@@ -18,8 +18,26 @@ h5py = pytest.importorskip("h5py")  # .keras files hold their weights in HDF5
 
 
 def define(K):
-    """The same two classes, for Keras 3 (K = keras) or for us: a model whose layers sit in attributes, a list
-    and a nested model, registered under the package "sg_test"."""
+    """The same classes, for Keras 3 (K = keras) or for us, registered under the package "sg_test": a model whose
+    layers sit in attributes, a list and a nested model, and a custom layer with weights of its own (a frozen one
+    made first) and a layer of its own."""
+
+    @K.saving.register_keras_serializable(package="sg_test")
+    class Mix(K.layers.Layer):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.inner = K.layers.Dense(units)
+
+        def build(self, input_shape):
+            self.shift = self.add_weight(shape=(self.units,), initializer="zeros", trainable=False, name="shift")
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", name="w")
+
+        def call(self, x):
+            return x @ self.w + self.inner(x) + self.shift
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
 
     @K.saving.register_keras_serializable(package="sg_test")
     class Head(K.Model):
@@ -44,13 +62,14 @@ def define(K):
             self.drop = K.layers.Dropout(0.3)
             self.blocks = [K.layers.Dense(4), K.layers.Dense(4, activation="tanh")]
             self.out = K.layers.Dense(5)  # first reached through `layers`, as Keras walks attributes in order
+            self.mix = Mix(5)
             self.head = Head(classes)
 
         def call(self, x, training=None):
             h = self.drop(self.dense1(x), training=training)
             for block in self.blocks:
                 h = block(h)
-            return self.head(self.out(h), training=training)
+            return self.head(self.mix(self.out(h)), training=training)
 
         def get_config(self):
             return {**super().get_config(), "hidden": self.hidden, "classes": self.classes}
@@ -85,7 +104,8 @@ def test_a_subclassed_model_saved_here_is_keras3s_file_and_loads_there(keras3, t
     theirs.save(tmp_path / "theirs.keras")
     config, shapes = contents(tmp_path / "ours.keras")
     expected, expected_shapes = contents(tmp_path / "theirs.keras")
-    assert shapes == expected_shapes  # blocks/dense, head/norm, layers/dense_3 (out), ...
+    assert shapes == expected_shapes  # blocks/dense, head/layers/batch_normalization, layers/mix/inner, ...
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
     for key in ("class_name", "registered_name", "config"):
         assert config[key] == expected[key], key
     assert config["registered_name"] == "sg_test>Net"
@@ -105,7 +125,8 @@ def test_a_subclassed_model_saved_by_keras3_loads_here(keras3, tmp_path):
 
 def test_here_and_back_keeps_the_predictions_and_trains_the_listed_layers(tmp_path):
     model = made(keras, seed=3)
-    assert [layer.name for layer in model.layers] == ["dense", "dropout", "dense_1", "dense_2", "dense_3", "head"]
+    assert [layer.name for layer in model.layers] == ["dense", "dropout", "dense_1", "dense_2", "dense_3", "mix",
+                                                      "head"]
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -318,11 +318,13 @@ class Layer(Subclassing):
         return to_user(layer_calls.run(self, symbolic.nest(inputs, to_internal)))
 
     # ---- weights ---------------------------------------------------------------------------------------
-    def _slots(self) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:
+    def _slots(self, own: bool = False) -> list[tuple[str, tuple[int, ...] | None, bool, Any]]:
+        """(attribute, Keras-layout axes, trainable, value) of each weight, in Keras's order; ``own``: without
+        the weights of the layers a custom layer holds (a file keeps those at their own paths)."""
         if self.module is None:
             return []
-        if self.__dict__.get("_added") is not None:  # weights made by add_weight, in Keras's layout
-            return self._custom_slots()  # type: ignore[return-value]
+        if self.__dict__.get("_added") is not None or self._custom:  # weights made by add_weight, Keras's layout
+            return self._custom_slots(own)  # type: ignore[return-value]
         slots = []
         for attr, axes, trainable in self._weight_slots:
             value = getattr(self.module, attr, None)
@@ -332,15 +334,21 @@ class Layer(Subclassing):
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights as NumPy copies in Keras's layouts and order (e.g. [kernel, bias]); [] before building."""
+        return self._read(self._slots())
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Replace the weights with arrays in Keras's layouts, as ``get_weights`` returns them."""
+        self._write(self._slots(), weights)
+
+    @staticmethod
+    def _read(slots: list[tuple[str, Any, bool, Any]]) -> list[np.ndarray]:
         weights = []
-        for _, axes, _, value in self._slots():
+        for _, axes, _, value in slots:
             array = backend.to_numpy(value.data if isinstance(value, Tensor) else value)
             weights.append(np.array(array.transpose(axes) if axes else array))
         return weights
 
-    def set_weights(self, weights: Sequence[Any]) -> None:
-        """Replace the weights with arrays in Keras's layouts, as ``get_weights`` returns them."""
-        slots = self._slots()
+    def _write(self, slots: list[tuple[str, Any, bool, Any]], weights: Sequence[Any]) -> None:
         if len(weights) != len(slots):
             raise ValueError(
                 f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of length '

@@ -82,8 +82,9 @@ def _weights_bytes(model: Any) -> bytes:
 
 
 def _own_weights(obj: Any) -> list[np.ndarray]:
-    """A layer's own weights in Keras's layouts; a model's sit in its layers."""
-    return [] if hasattr(obj, "layers") else obj.get_weights()
+    """A layer's own weights in Keras's layouts (a custom layer's sublayers have their own groups); a model's sit
+    in its layers."""
+    return [] if hasattr(obj, "layers") else obj._read(obj._slots(own=True))
 
 
 def model_entry(model: Any) -> dict[str, Any]:
@@ -233,13 +234,13 @@ def _read_group(h5: Any, model: Any, name: str) -> None:
             raise ValueError(f"load: {name} has no weights for layer {obj.name!r} (group {path})")
         group = h5[path]
         arrays = [np.asarray(group["vars"][str(i)]) for i in range(len(group["vars"]))] if "vars" in group else []
-        if len(arrays) != len(obj.get_weights()):
+        slots = obj._slots(own=True)
+        if len(arrays) != len(slots):
             raise ValueError(
-                f"load: layer {obj.name!r} expects {len(obj.get_weights())} weights; {name} holds {len(arrays)} at "
-                f"{group.name}"
+                f"load: layer {obj.name!r} expects {len(slots)} weights; {name} holds {len(arrays)} at {group.name}"
             )
         if arrays:
-            obj.set_weights(arrays)
+            obj._write(slots, arrays)
 
 
 def model_from_entry(entry: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:

@@ -135,8 +135,15 @@ class Subclassing:
                 self.module.add_module(value.name, sub)
         return out
 
-    def _custom_slots(self) -> list[tuple[str, None, bool, Any]]:
-        return [(key, None, trainable, getattr(self.module, key)) for key, trainable in self.__dict__.get("_added", [])]
+    def _custom_slots(self, own: bool = False) -> list[tuple[str, Any, bool, Any]]:
+        """Keras's order: the layer's trainable weights, its other weights, then (unless ``own``) those of the
+        layers it holds as attributes, in the order they were set."""
+        mine = [(key, None, trainable, getattr(self.module, key)) for key, trainable in self.__dict__.get("_added", [])]
+        mine = [s for s in mine if s[2]] + [s for s in mine if not s[2]]
+        if own:
+            return mine
+        held = [v for v in vars(self).values() if isinstance(v, Subclassing)]
+        return mine + [slot for layer in held for slot in layer._slots()]  # type: ignore[attr-defined]
 
     def get_config(self) -> dict[str, Any]:
         """The arguments that rebuild the layer, as Keras names them: ``name``, ``trainable`` and ``dtype`` for
