@@ -137,11 +137,15 @@ def wait(request: Any, what: str) -> None:
     """Wait for one non-blocking MPI request, at most the group's timeout; stop the job past it.
 
     MPICH makes progress inside ``Test``: the first 20 ms spin on it (a collective's usual time, where a sleep's
-    wake-up would cost more than the transfer); after that the pause grows to 1 ms so a long wait spares the core.
+    wake-up would cost more than the transfer), offering the core to other processes between polls as MPICH's own
+    wait does: where ranks outnumber free cores, a peer rank that shares this core must run for the collective to
+    finish, and a spin that never yields keeps it off for a whole scheduler slice. After that the pause grows to
+    1 ms so a long wait spares the core.
     """
     start = time.monotonic()
     deadline, pause = start + _timeout_s, 1e-5
     while not request.Test():
+        os.sched_yield()
         now = time.monotonic()
         if now > deadline:
             missing = ", ".join(map(str, _missing_ranks())) or "none (they answered but the collective is stuck)"
