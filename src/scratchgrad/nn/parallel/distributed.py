@@ -32,7 +32,8 @@ class DistributedDataParallel(Module):
             rank 0).
         device_ids, output_device: accepted for PyTorch's code; tensors stay where they are.
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every rank before forward.
-        bucket_cap_mb: size of the buckets whose all-reduces start while backward runs (25 MB, as PyTorch).
+        bucket_cap_mb: size of the buckets whose all-reduces start while backward runs (25 MB, as PyTorch); the
+            first bucket closes at 1 MB, so the last layers' gradients start travelling early.
         find_unused_parameters: walk each forward's graph and count the parameters it does not reach as done,
             so a model whose forward skips some parameters still finishes its averaging.
         gradient_as_bucket_view: leave each ``.grad`` a view of its bucket (saves a copy of every gradient per
