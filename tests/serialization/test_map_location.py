@@ -125,3 +125,10 @@ def test_without_map_location_a_cpu_file_stays_on_the_cpu(torch, cuda_file):
 def test_bad_map_locations_are_refused_naming_what_was_received(cuda_file, form, error, message):
     with pytest.raises(error, match=message):
         sg.load(io.BytesIO(cuda_file), map_location=form)
+
+
+@pytest.mark.parametrize("index", [None, 1, "cuda:1", sg.device("cuda", 1)])
+def test_a_callable_moving_storages_to_a_gpu_is_refused_without_one_naming_the_gpu(cuda_file, index):
+    with pytest.raises(RuntimeError, match=r"CuPy|GPU") as raised:
+        sg.load(io.BytesIO(cuda_file), map_location=lambda storage, location: storage.cuda(index))
+    assert "cuda:cuda" not in str(raised.value)

@@ -182,7 +182,8 @@ class _Storage:
         return self.to("cpu")
 
     def cuda(self, device: Any = None) -> _Storage:
-        return self.to(f"cuda:{device or 0}" if not isinstance(device, str) else device)
+        """Bound for GPU ``device``: an index (0 when None), "cuda:N" or a device."""
+        return self.to(f"cuda:{device or 0}" if device is None or isinstance(device, int) else device)
 
     def nbytes(self) -> int:
         return self.numel * np.dtype(_STORAGES[self.kind]).itemsize
