@@ -231,12 +231,17 @@ def test_a_kernel_bigger_than_its_input_is_refused():
         (lambda: layers.Dense(10, activation="relu6"), r"unknown activation function 'relu6'.*'softmax'"),
         (lambda: layers.Dropout(1.5), r"argument `rate`.*between 0 and 1. Received: rate=1.5"),
         (lambda: layers.MaxPooling2D(data_format="channels_first"), r"only data_format=\"channels_last\""),
-        (lambda: layers.Dense(3, input_shape=(None, 3)), r"`input_shape` must be a tuple of positive ints"),
+        (lambda: layers.Dense(3, input_shape=(0, 3)), r"`input_shape` must be a tuple of positive ints or None"),
     ],
 )
 def test_bad_arguments_are_named(make, pattern):
     with pytest.raises(ValueError, match=pattern):
         make()
+
+
+def test_an_input_shape_with_an_unknown_size_builds_as_keras_input_does():
+    model = keras.Sequential([layers.Dense(3, input_shape=(None, 4))])
+    assert model.output_shape == (None, None, 3) and model.predict(np.zeros((2, 5, 4))).shape == (2, 5, 3)
 
 
 def test_duplicate_layer_names_are_refused():

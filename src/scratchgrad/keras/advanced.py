@@ -19,7 +19,7 @@ from ..ops.norm import dropout2d
 from ..ops.reduce import var
 from ..ops.smooth_activation import elu
 from .activations import channel_axis
-from .base import Layer, Shape, check_number
+from .base import Layer, Shape, check_number, fully_defined
 
 
 def _internal_axis(x: Tensor, axis: int) -> int:
@@ -30,6 +30,8 @@ def _internal_axis(x: Tensor, axis: int) -> int:
 
 class LeakyReLU(Layer):
     """x for x >= 0, ``negative_slope * x`` below (Keras's default slope 0.3). Shapes: output = input."""
+
+    open_sizes = True
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any):
         super().__init__(**kwargs)
@@ -43,6 +45,8 @@ class LeakyReLU(Layer):
 class ELU(Layer):
     """x for x > 0, alpha * (exp(x) - 1) below. Shapes: output = input. Example: ELU(alpha=1.0)."""
 
+    open_sizes = True
+
     def __init__(self, alpha: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.alpha = check_number(f'Layer "{self.name}"', "alpha", alpha, lambda v: v >= 0, ">= 0")
@@ -54,6 +58,8 @@ class ELU(Layer):
 class SpatialDropout2D(Layer):
     """Dropout of whole feature maps: in training each (sample, channel) is zeroed with probability ``rate`` and
     the rest scaled by 1 / (1 - rate); the identity otherwise. Takes images (batch, H, W, C)."""
+
+    open_sizes = True
 
     ndim = 4
 
@@ -93,6 +99,8 @@ class PReLU(Layer):
 class Softmax(Layer):
     """exp(x) / sum(exp(x)) along ``axis`` (Keras's, channels-last; -1 by default)."""
 
+    open_sizes = True
+
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)
         self.axis = int(axis)
@@ -110,6 +118,8 @@ class LayerNormalization(Layer):
         center, scale: learn beta and gamma (C,).
     """
 
+    open_sizes = True
+
     def __init__(self, axis: int = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  **kwargs: Any):
         super().__init__(**kwargs)
@@ -120,6 +130,7 @@ class LayerNormalization(Layer):
         self.center, self.scale = bool(center), bool(scale)
 
     def _make_module(self, shape: Shape) -> Module:
+        fully_defined(self, "gamma", (shape[-1],), shape)
         self.module = Module()
         if self.scale:
             self.add_weight(shape=(shape[-1],), initializer="ones", name="gamma")
@@ -150,6 +161,8 @@ class Embedding(Layer):
     Weights: embeddings (input_dim, output_dim), uniform in [-0.05, 0.05] as Keras's. An index outside
     [0, input_dim) is refused, naming it.
     """
+
+    open_sizes = True
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: str = "random_uniform",
                  **kwargs: Any):

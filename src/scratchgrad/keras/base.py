@@ -73,16 +73,45 @@ def to_user(x: Tensor) -> Tensor:
     return x.transpose(0, 2, 3, 1) if x.ndim == 4 else x
 
 
-def check_shape(argument: str, shape: Any) -> Shape:
-    """A Keras shape argument (``input_shape=(28, 28, 1)``) as a tuple of positive ints."""
+def sample_shape(x: Tensor) -> Shape:
+    """One sample's shape, channels-last, of a batch in the internal layout: (N, C, H, W) -> (H, W, C)."""
+    return (x.shape[2], x.shape[3], x.shape[1]) if x.ndim == 4 else tuple(x.shape[1:])
+
+
+def check_shape(argument: str, shape: Any, unknown: bool = False) -> Shape:
+    """A Keras shape argument (``input_shape=(28, 28, 1)``) as a tuple of positive ints; with ``unknown``, None
+    stands for a size known only when the data arrives (``keras.Input(shape=(None, None, 3))``)."""
     if isinstance(shape, int):
         shape = (shape,)
-    if not isinstance(shape, (tuple, list)) or not all(isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+
+    def size(s: Any) -> bool:
+        return (s is None and unknown) or (isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0)
+
+    if not isinstance(shape, (tuple, list)) or not all(size(s) for s in shape):
+        allowed = "positive ints or None" if unknown else "positive ints"
         raise ValueError(
-            f"argument `{argument}` must be a tuple of positive ints without the batch axis, e.g. (28, 28, 1); "
-            f"received {shape!r} (sizes unknown until the data arrives, such as None, are not supported)"
+            f"argument `{argument}` must be a tuple of {allowed} without the batch axis, e.g. (28, 28, 1); "
+            f"received {shape!r}"
         )
-    return tuple(int(s) for s in shape)
+    return tuple(None if s is None else int(s) for s in shape)
+
+
+def fits(shape: Sequence[Any], expected: Sequence[Any]) -> bool:
+    """Whether a per-sample ``shape`` is one that ``expected`` admits: the same rank, each size equal or None."""
+    return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+
+
+def fully_defined(layer: Any, variable: str, shape: Sequence[Any], input_shape: Sequence[Any]) -> None:
+    """Refuse to make a weight of ``shape`` when a size in it is unknown (None), in Keras's words, naming the
+    layer and the input shape that left the size unknown."""
+    if None in shape:
+        raise ValueError(
+            f"Shapes used to initialize variables must be fully-defined (no `None` dimensions). Received: "
+            f"shape={show(tuple(shape))} for variable path='{layer.name}/{variable}'. Layer \"{layer.name}\" "
+            f"({type(layer).__name__}) received input shape {show((None, *input_shape))}, whose size on that axis "
+            "is known only when the data arrives; give it a fixed size (keras.Input(shape=...)) or pool it away "
+            "first (e.g. GlobalAveragePooling2D instead of Flatten)."
+        )
 
 
 def check_int(owner: str, argument: str, value: Any, minimum: int = 1) -> int:
@@ -139,6 +168,8 @@ class Layer(Subclassing):
     """
 
     ndim: int | None = None  # the input rank, batch axis included, that the layer requires (Keras's InputSpec)
+    open_sizes = False  # True: it may be built with sizes unknown (None) until the data arrives
+    _open = False  # built with such sizes: size-dependent work (padding) is worked out on each call
     min_ndim: int | None = None
     rank_hint = ""
     # (core attribute, axes that make the Keras layout or None, trainable)
@@ -157,7 +188,8 @@ class Layer(Subclassing):
         self._name = name
         if input_dim is not None:
             input_shape = (input_dim,)
-        self._declared_input_shape = None if input_shape is None else check_shape("input_shape", input_shape)
+        self._declared_input_shape = None if input_shape is None else check_shape("input_shape", input_shape,
+                                                                                  unknown=True)
         self._trainable = bool(trainable)
         self._activation_name, self._activation = activations.get(None)
         self.module: Module | None = None
@@ -220,13 +252,26 @@ class Layer(Subclassing):
         """Create the weights for inputs of ``input_shape``, batch axis first: (None, 28, 28, 1) as in Keras."""
         if self._custom:  # a custom layer's own build makes its weights; this one is reached by super().build
             return
-        self._build(check_shape("input_shape", tuple(input_shape)[1:]))
+        self._build(check_shape("input_shape", tuple(input_shape)[1:], unknown=True))
 
     def compute_output_shape(self, input_shape: Sequence[Any]) -> tuple:
         """The output shape for ``input_shape`` (batch axis first), without building anything."""
-        shape = check_shape("input_shape", tuple(input_shape)[1:])
+        shape = check_shape("input_shape", tuple(input_shape)[1:], unknown=True)
         self._check_rank(shape)
-        return (input_shape[0], *self._output_shape(shape))
+        return (input_shape[0], *self._shape_out(shape))
+
+    def _shape_out(self, shape: Shape) -> Shape:
+        """``_output_shape`` for a shape that may hold None: worked out at two stand-in sizes (one even, one odd,
+        so that padding that depends on the size shows), an output size that differs between them being None."""
+        if None not in shape:
+            return self._output_shape(shape)
+        if not self.open_sizes:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) needs every input size known when it is built; '
+                f"received input shape {show((None, *shape))}. Give the sizes in keras.Input(shape=...)."
+            )
+        outs = [self._output_shape(tuple(stand_in if s is None else s for s in shape)) for stand_in in (64, 81)]
+        return tuple(a if a == b else None for a, b in zip(*outs))
 
     def _build_for(self, shapes: Any) -> Any:
         """Build for the per-sample shapes of the inputs as called (one shape, or a list for merge layers)."""
@@ -244,7 +289,7 @@ class Layer(Subclassing):
     def _build(self, shape: Shape) -> Shape:
         """Build for one sample of ``shape`` (no batch axis) and return the output shape; a second call checks."""
         if self.built:
-            if shape != self._in:
+            if not fits(shape, self._in):  # type: ignore[arg-type]
                 raise ValueError(
                     f'Input 0 of layer "{self.name}" is incompatible with the layer: expected shape='
                     f"{show((None, *self._in))}, found shape={show((None, *shape))}"  # type: ignore[misc]
@@ -253,7 +298,8 @@ class Layer(Subclassing):
         if self._custom:
             return self._build_custom(shape)
         self._check_rank(shape)
-        out = self._output_shape(shape)
+        out = self._shape_out(shape)
+        self._open = None in shape
         self.module = self._make_module(shape)
         self._apply_trainable()
         self._in, self._out = shape, out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import layer_calls
-from .base import Layer, check_shape, show, to_internal, to_user, unique_name
+from .base import Layer, check_shape, fits, show, to_internal, to_user, unique_name
 from .inputs import InputLayer
 from .model import ListedLayers, Model
 from .symbolic import KerasTensor, Node, as_lists, flatten, nest, pack
@@ -133,7 +133,7 @@ class Functional(ListedLayers, Model):
                 f"tensors. Inputs received: {[show(s) for s in received]}"
             )
         for i, (want, got) in enumerate(zip(expected, received)):
-            if tuple(got[1:]) != tuple(want):
+            if not fits(tuple(got[1:]), tuple(want)):
                 raise ValueError(
                     f'Input {i} of layer "{self.name}" is incompatible with the layer: expected shape='
                     f"{show((None, *want))}, found shape={show(tuple(got))}"

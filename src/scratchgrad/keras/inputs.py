@@ -31,7 +31,7 @@ class InputLayer(Layer):
             batch_size, given = batch_shape[0], tuple(batch_shape)[1:]
         if given is None:
             raise ValueError("Input: argument `shape` is required, e.g. keras.Input(shape=(28, 28, 1))")
-        self.shape = check_shape("shape", given)
+        self.shape = check_shape("shape", given, unknown=True)
         self.batch_size = None if batch_size is None else check_int("Input", "batch_size", batch_size)
         self.dtype = "float32" if dtype is None else str(getattr(dtype, "name", dtype))
         self._in = self._out = self.shape

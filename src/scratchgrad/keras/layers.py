@@ -31,6 +31,8 @@ from .base import (
     check_int,
     check_number,
     check_shape,
+    fully_defined,
+    sample_shape,
     show,
     to_internal,
     to_user,
@@ -154,13 +156,17 @@ class Conv2D(_KernelLayer):
         check_channels_last(self, data_format)
         self._pads: tuple[int, int, int, int] | None = None
 
+    open_sizes = True
+
     def _output_shape(self, shape: Shape) -> Shape:
         (oh, ow), self._pads = window_geometry(self, "kernel_size", shape, self.kernel_size, self.strides, self.padding)
         return oh, ow, self.filters
 
     def _make_module(self, shape: Shape) -> nn.Module:
+        fully_defined(self, "kernel", (*self.kernel_size, shape[2], self.filters), shape)
         top, bottom, left, right = self._pads  # type: ignore[misc]
-        symmetric = top == bottom and left == right
+        # Sizes unknown until the data arrives: "same" padding is worked out on each call, by the pad op.
+        symmetric = top == bottom and left == right and not self._open
         # The core conv pads symmetrically; only an odd total needs the separate (asymmetric) pad op.
         module = nn.Conv2d(
             shape[2],
@@ -176,7 +182,9 @@ class Conv2D(_KernelLayer):
         return self._initialised(module)
 
     def _call(self, x: Tensor) -> Tensor:
-        if self._pads is not None:
+        if self._open:
+            self._output_shape(sample_shape(x))  # this batch's padding
+        if self._pads is not None and any(self._pads):
             x = pad2d(x, self._pads)
         return self.module(x)  # type: ignore[misc]
 
@@ -197,6 +205,7 @@ class Dense(_KernelLayer):
     """
 
     min_ndim = 2
+    open_sizes = True
     rank_hint = "Dense needs an input shape with a features axis, e.g. input_shape=(784,)"
     _weight_slots = (("weight", (1, 0), True), ("bias", None, True))
 
@@ -216,6 +225,7 @@ class Dense(_KernelLayer):
         return (*shape[:-1], self.units)
 
     def _make_module(self, shape: Shape) -> nn.Module:
+        fully_defined(self, "kernel", (shape[-1], self.units), shape)
         return self._initialised(nn.Linear(shape[-1], self.units, bias=self.use_bias))
 
     def _call(self, x: Tensor) -> Tensor:
@@ -229,6 +239,8 @@ class Flatten(Layer):
     The order matters for the next Dense layer's kernel: weights trained in Keras load here and give the same
     outputs. Example: (None, 28, 28, 64) -> (None, 50176).
     """
+
+    open_sizes = True  # an unknown size makes the flattened size unknown: (None, None, 3) -> (None, None)
 
     def __init__(self, data_format: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -279,6 +291,8 @@ class Dropout(Layer):
     Identity in ``evaluate`` and ``predict``. Shapes: output = input. Example: Dropout(0.5).
     """
 
+    open_sizes = True
+
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
@@ -314,6 +328,7 @@ class BatchNormalization(Layer):
     Example: BatchNormalization() after Conv2D(32, ...) adds 128 parameters, 64 of them non-trainable.
     """
 
+    open_sizes = True
     _weight_slots = (
         ("weight", None, True),
         ("bias", None, True),
@@ -338,6 +353,7 @@ class BatchNormalization(Layer):
         return shape
 
     def _make_module(self, shape: Shape) -> nn.Module:
+        fully_defined(self, "gamma", (shape[-1],), shape)
         cls = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
         return cls(shape[-1], eps=self.epsilon, momentum=1 - self.momentum, unbiased_running_var=False)
 
@@ -351,6 +367,8 @@ class Activation(Layer):
     "softmax" acts on the channels (last) axis. Shapes: output = input. Example: Activation("softmax").
     """
 
+    open_sizes = True
+
     def __init__(self, activation: str | Callable | None, **kwargs: Any):
         super().__init__(**kwargs)
         self._set_activation(activation)
@@ -361,6 +379,8 @@ class ReLU(Layer):
 
     Shapes: output = input. Example: ReLU(max_value=6.0) is ReLU6.
     """
+
+    open_sizes = True
 
     def __init__(
         self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs: Any

@@ -138,7 +138,8 @@ class Concatenate(_Merge):
                 f"axis. Received: input_shape={[show((None, *s)) for s in shapes]}"
             )
         out = list(shapes[0])
-        out[axis] = sum(s[axis] for s in shapes)
+        sizes = [s[axis] for s in shapes]
+        out[axis] = None if None in sizes else sum(sizes)  # one unknown size makes the sum unknown
         return tuple(out)
 
     def _merge(self, xs: list[Tensor]) -> Tensor:

@@ -16,7 +16,7 @@ from .. import backend, nn
 from ..autograd import Tensor
 from ..nn import functional as F
 from ..ops.pad import pad as pad2d
-from .base import Layer, Shape
+from .base import Layer, Shape, sample_shape
 from .geometry import check_channels_last, padding_mode, pair, window_geometry
 
 
@@ -25,6 +25,7 @@ class _Pooling2D(Layer):
     rank_hint = "pooling takes images (batch, height, width, channels)"
     core: type[nn.Module]
     fill = 0.0
+    open_sizes = True
 
     def __init__(
         self,
@@ -49,6 +50,8 @@ class _Pooling2D(Layer):
         return self.core(self.pool_size, self.strides)
 
     def _call(self, x: Tensor) -> Tensor:
+        if self._open:
+            self._output_shape(sample_shape(x))  # this batch's padding
         if any(self._pads):
             x = pad2d(x, self._pads, self.fill)
         return self.module(x)  # type: ignore[misc]
@@ -80,23 +83,29 @@ class AveragePooling2D(_Pooling2D):
     core = nn.AvgPool2d
 
     def _make_module(self, shape: Shape) -> nn.Module:
-        self._rescale = None
-        if any(self._pads):
-            # Fraction of each padded window that is real input: pool a padded plane of ones.
-            ones = Tensor(np.ones((1, 1, *shape[:2]), dtype=backend.get_default_dtype()))
-            covered = F.avg_pool2d(pad2d(ones, self._pads), self.pool_size, self.strides).data
-            self._rescale = backend.as_array(1.0 / covered)
+        self._rescale = None if self._open else self._rescale_for(shape)
         return super()._make_module(shape)
+
+    def _rescale_for(self, shape: Shape) -> Any:
+        """1 / the fraction of each padded window that is real input (None without padding), by pooling a padded
+        plane of ones."""
+        if not any(self._pads):
+            return None
+        ones = Tensor(np.ones((1, 1, *shape[:2]), dtype=backend.get_default_dtype()))
+        covered = F.avg_pool2d(pad2d(ones, self._pads), self.pool_size, self.strides).data
+        return backend.as_array(1.0 / covered)
 
     def _call(self, x: Tensor) -> Tensor:
         y = super()._call(x)
-        return y if self._rescale is None else y * self._rescale
+        rescale = self._rescale_for(sample_shape(x)) if self._open else self._rescale
+        return y if rescale is None else y * rescale
 
 
 class GlobalAveragePooling2D(Layer):
     """Mean over height and width: (batch, H, W, C) -> (batch, C). Example: (None, 7, 7, 64) -> (None, 64)."""
 
     ndim = 4
+    open_sizes = True  # (None, None, None, C) -> (None, C): what lets a convnet take images of any size
 
     def _output_shape(self, shape: Shape) -> Shape:
         return (shape[2],)

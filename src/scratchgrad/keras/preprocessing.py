@@ -20,6 +20,8 @@ from .base import Layer, Shape, check_number
 class Rescaling(Layer):
     """x * scale + offset: Rescaling(1.0 / 255) maps pixels 0..255 to 0..1. Shapes: output = input."""
 
+    open_sizes = True
+
     def __init__(self, scale: float, offset: float = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.scale, self.offset = float(scale), float(offset)
@@ -73,6 +75,8 @@ class Normalization(Layer):
 
 class GaussianNoise(Layer):
     """In training, add zero-mean Gaussian noise of standard deviation ``stddev``; the identity otherwise."""
+
+    open_sizes = True
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)

@@ -156,6 +156,8 @@ class RepeatVector(Layer):
 class Identity(Layer):
     """Its input, unchanged: a placeholder in a model."""
 
+    open_sizes = True
+
 
 class Lambda(Layer):
     """A function of the input made a layer: ``Lambda(lambda x: x * 2)``, in code only.

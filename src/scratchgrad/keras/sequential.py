@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from ..autograd import Tensor
 from . import layer_calls
-from .base import Layer, check_shape, show, to_internal, to_user, unique_name
+from .base import Layer, check_shape, fits, show, to_internal, to_user, unique_name
 from .inputs import InputLayer
 from .model import ListedLayers, Model
 from .pooling import MaxPooling2D
@@ -95,7 +95,7 @@ class Sequential(ListedLayers, Model):
     def build(self, input_shape: Sequence[Any] | None = None) -> None:
         """Build every layer for inputs of ``input_shape`` (batch axis first: (None, 28, 28, 1))."""
         if input_shape is not None:
-            self._input = check_shape("input_shape", tuple(input_shape)[1:])
+            self._input = check_shape("input_shape", tuple(input_shape)[1:], unknown=True)
         if self._input is None:
             raise ValueError("build: the input shape is unknown; pass input_shape=(None, ...) or call fit first")
         self._build_layers()
@@ -117,7 +117,7 @@ class Sequential(ListedLayers, Model):
         sample = tuple(shape[1:])
         if self._input is None:
             self._input = check_shape("input data shape", sample)
-        elif sample != self._input:
+        elif not fits(sample, self._input):
             hint = ""
             if sample + (1,) == self._input:
                 hint = ". Add the channel axis: x = np.expand_dims(x, -1)"
