@@ -132,6 +132,23 @@ def test_concat_exports(images, tmp_path):
     assert_runtime_matches(TwoBranches(), images, tmp_path / "concat.onnx")
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_copying_padding_modes_export_as_gathers(images, tmp_path, mode):
+    pad = {"reflect": nn.ReflectionPad2d, "replicate": nn.ReplicationPad2d, "circular": nn.CircularPad2d}[mode]
+    model = nn.Sequential(pad((1, 2, 3, 0)), nn.Conv2d(1, 2, 3, padding=2, padding_mode=mode), nn.Flatten(),
+                          nn.Linear(2 * 33 * 33, 10))
+    assert_runtime_matches(model, images, tmp_path / f"{mode}.onnx")
+
+
+def test_other_indexing_is_refused_naming_what_exports(images):
+    class Crop(nn.Module):
+        def forward(self, x):
+            return x[:, :, 1:]
+
+    with pytest.raises(sg_onnx.ExportError, match=r"op GetItem in module 0 \(Crop\): only x\[\.\.\., indices"):
+        sg_onnx.export(nn.Sequential(Crop()), images[:1], io.BytesIO())
+
+
 def test_unexportable_op_names_the_op_and_module(images):
     from scratchgrad.ops.reduce import cumsum
 

@@ -127,6 +127,20 @@ def _pad(fn: Any, ins: list, out: str, g: Any) -> list:
     return [_node("Pad", [ins[0], pads, value], out, mode="constant")]
 
 
+@converts("GetItem")
+def _gather(fn: Any, ins: list, out: str, g: Any) -> list:
+    """x[..., indices, :, ...], one integer array on one axis: F.pad's reflect, replicate and circular modes."""
+    parts = fn.index if isinstance(fn.index, tuple) else (fn.index,)
+    arrays = [i for i, part in enumerate(parts) if isinstance(part, np.ndarray)]
+    if arrays != [1] or parts[0] is not Ellipsis or parts[1].ndim != 1 or parts[1].dtype.kind not in "iu" or any(
+        part != slice(None) for part in parts[2:]
+    ):
+        raise g.refuse(fn, "only x[..., indices, :, ...] (one integer array on one axis) has an ONNX conversion "
+                           "(Gather); other indexing does not")
+    axis = g.rank(fn.inputs[0]) - (len(parts) - 1)
+    return [_node("Gather", [ins[0], g.constant(parts[1].astype(np.int64), "indices")], out, axis=axis)]
+
+
 @converts("Pow")
 def _pow(fn: Any, ins: list, out: str, g: Any) -> list:
     return [_node("Pow", ins, out)]
