@@ -106,3 +106,21 @@ def test_weights_that_do_not_fit_the_outputs_are_refused():
         model.evaluate(x, y, sample_weight={"value": w2}, verbose=0)
     with pytest.raises(ValueError, match="`class_weight` is only supported for models with a single output"):
         model.fit(x, y, class_weight={0: 1.0, 1: 2.0, 2: 1.0}, verbose=0)
+
+
+def test_one_output_evaluate_and_the_one_batch_calls_weigh_as_keras3(keras3):
+    """The same calls on a model of one output: sample weights, and class weights in train_on_batch."""
+    x, (labels, _), w1, _ = data()
+    models = [K.Sequential([K.Input((3,)), K.layers.Dense(3, activation="softmax")]) for K in (keras3, keras)]
+    models[0].set_weights(models[1].get_weights())
+    for K, model in zip((keras3, keras), models):
+        model.compile(optimizer=K.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    calls = [
+        lambda m: m.evaluate(x, labels, sample_weight=w1, batch_size=16, verbose=0, return_dict=True),
+        lambda m: m.train_on_batch(x[:8], labels[:8], sample_weight=w1[:8], return_dict=True),
+        lambda m: m.train_on_batch(x[8:16], labels[8:16], class_weight={0: 0.5, 1: 2.0, 2: 1.0}, return_dict=True),
+        lambda m: m.test_on_batch(x[16:], labels[16:], sample_weight=w1[16:], return_dict=True),
+    ]
+    theirs, ours = models
+    for call in calls:
+        assert_same_logs(call(ours), call(theirs))
