@@ -170,6 +170,14 @@ def test_torch_pad_circular_refuses_to_wrap_a_crop_more_than_once():
         torch_pad(Tensor(np.zeros((1, 4, 5))), (0, 0, 2, -3), mode="circular")
 
 
+@pytest.mark.parametrize("mode", COPYING)
+def test_torch_pad_of_zero_widths_is_a_new_tensor_with_its_own_memory(mode):
+    x = Tensor(np.arange(5.0).reshape(1, 1, 5))
+    y = torch_pad(x, (0, 0), mode=mode)
+    assert y is not x and not np.shares_memory(y.data, x.data)
+    np.testing.assert_array_equal(y.data, x.data)
+
+
 def test_torch_pad_copying_modes_take_no_value():
     x = Tensor(np.zeros((1, 1, 5)))
     with pytest.raises(ValueError, match=r'mode="replicate" copies the input into the border.*received 1.5'):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd import Function, Tensor, array_of
 from ..backend import get_array_module
+from .pointwise import clone
 from .shape import getitem
 
 
@@ -237,7 +238,8 @@ def torch_pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float |
     shape = tuple(x.shape)
     _check_copying_mode(shape, pad, mode, value)
     xp = get_array_module(array_of(x))
+    y = x
     for i, (axis, before, after) in enumerate(_axes(shape, pad)):
         if before or after:
-            x = getitem(x, (Ellipsis, xp.asarray(_source_index(mode, shape[axis], before, after))) + (slice(None),) * i)
-    return x
+            y = getitem(y, (Ellipsis, xp.asarray(_source_index(mode, shape[axis], before, after))) + (slice(None),) * i)
+    return clone(x) if y is x else y  # a new tensor even when nothing is padded, as PyTorch's
