@@ -9,7 +9,7 @@ decides where the storage goes, once per storage:
 - a dict: location tags remapped (``{'cuda:0': 'cpu'}``); a tag it does not name stays as saved;
 - a callable ``(storage, location) -> storage or None``: its storage is used, None falls back to the tag.
 
-The storage handed to a callable is on the CPU and has ``.cpu()``, ``.cuda(index)``, ``.to(device)`` and
+The storage handed to a callable is on the CPU and has ``.cpu()``, ``.cuda(index)``, ``.to(device)``, ``.nbytes()`` and
 ``.device``, the part of PyTorch's storage that map_location functions use.
 """
 
