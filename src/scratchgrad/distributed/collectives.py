@@ -3,7 +3,8 @@ gather, scatter, barrier.
 
 Each one is MPI's non-blocking collective (``Ibcast``, ``Iallreduce``, ...) on the tensor's own memory, waited
 for under the group's timeout. ``async_op=True`` returns the ``Work`` instead of waiting, as in PyTorch. GPU
-tensors travel through host copies. ``ReduceOp.AVG`` is a sum divided by the world size.
+tensors travel through host copies, or through NCCL for all_reduce where CuPy has it (``nccl.py``).
+``ReduceOp.AVG`` is a sum divided by the world size.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from .. import backend
 from . import group as _pg
+from . import nccl
 
 __all__ = ["ReduceOp", "Work", "barrier", "broadcast", "all_reduce", "reduce", "all_gather", "gather", "scatter"]
 
@@ -92,9 +94,15 @@ def _run(work: Work, async_op: bool) -> Work | None:
 
 
 def all_reduce(tensor: Any, op: str = ReduceOp.SUM, group: Any = None, async_op: bool = False) -> Work | None:
-    """Combine ``tensor`` across all ranks with ``op``; every rank ends with the result, in place."""
+    """Combine ``tensor`` across all ranks with ``op``; every rank ends with the result, in place. A GPU tensor
+    goes through NCCL where CuPy has it (``distributed.nccl``, finished when this returns), else host copies."""
     from mpi4py import MPI
 
+    if nccl.usable(tensor.data, op):
+        nccl.all_reduce(tensor, op)
+        work = Work(None, f"all_reduce({op}) with NCCL")
+        work._done = True  # NCCL finished on the stream before returning
+        return _run(work, async_op)
     comm = _pg.communicator()
     mpi_op = _mpi_op(op)
     scale = (lambda a: np.divide(a, comm.Get_size(), out=a, casting="unsafe")) if op == ReduceOp.AVG else None
