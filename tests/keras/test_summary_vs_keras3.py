@@ -141,6 +141,16 @@ def test_subclassed_model_before_and_after_fit_with_the_optimizer_params(keras3,
     assert text(ours) == text(theirs)  # shapes of the first batch, as Keras builds on it
 
 
+def test_a_layer_called_on_data_before_joining_a_sequential_model_shows_a_none_batch(keras3, console, rng):
+    def build(K, L):
+        dense = L.Dense(3, name="dense")
+        dense(rng.standard_normal((5, 4)).astype("float32"))
+        return K.Sequential([K.Input(shape=(4,)), dense], name="sequential")
+
+    ours = text(build(keras, layers))
+    assert "(None, 3)" in ours and ours == text(build(keras3, keras3.layers))
+
+
 def test_an_unbuilt_sequential_model_lists_its_layers_unbuilt(keras3, console):
     def build(K, L):
         return K.Sequential([L.Dense(10, name="dense")], name="sequential")

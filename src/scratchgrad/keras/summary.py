@@ -107,16 +107,17 @@ def console_width() -> int:
 
 
 # ---- the fields --------------------------------------------------------------------------------------------------
-def shape_field(layer: Any) -> str:
-    """A layer's output shape(s) as Keras shows them: from its last call on symbolic tensors, else the batch it was
-    first called on (None when unknown), "?" before it is built; several outputs as a list."""
+def shape_field(layer: Any, eager: bool) -> str:
+    """A layer's output shape(s) as Keras shows them: from its last call on symbolic tensors, else with the batch
+    it was first called on in a subclassed model's ``call`` (``eager``; None when unknown), "?" before it is
+    built; several outputs as a list."""
     nodes = getattr(layer, "_inbound_nodes", None)
     if nodes:
         shapes: Any = [t.shape for t in nodes[-1].outputs]
     elif not layer.built:
         return "?"
     else:
-        batch = getattr(layer, "_first_batch", None)
+        batch = getattr(layer, "_first_batch", None) if eager else None
         shapes = layer.output_shape
         shapes = [(batch, *s[1:]) for s in (shapes if isinstance(shapes, list) else [shapes])]
     return show(shapes[0]) if len(shapes) == 1 else "[" + ", ".join(show(s) for s in shapes) + "]"
@@ -127,22 +128,24 @@ def has_weights(layer: Any) -> bool:
 
 
 def layer_rows(
-    model: Any, layers: list[Any], connected: bool, expand_nested: bool, show_trainable: bool, level: int = 0
+    model: Any, owner: Any, connected: bool, expand_nested: bool, show_trainable: bool, level: int = 0,
+    layers: list[Any] | None = None,
 ) -> list[list[str]]:
-    """One row per layer (and, with ``expand_nested``, per layer of a nested model, marked "└")."""
+    """One row per layer of ``owner`` (or of ``layers``, some of them), and with ``expand_nested`` per layer of a
+    nested model, marked "└"; ``model`` is the model summarised (whose graph gives "Connected to")."""
     rows = []
-    for layer in layers:
+    eager = not hasattr(owner, "_layers")  # a subclassed model: its layers ran on data, not on keras.Input
+    for layer in owner.layers if layers is None else layers:
         prefix = "   " * level + "└ " if level else ""
         params = f"{sum(layer._counts()):,}" if layer.built else "0 (unbuilt)"
-        fields = [f"{prefix}{layer.name} ({type(layer).__name__})", shape_field(layer), params]
+        fields = [f"{prefix}{layer.name} ({type(layer).__name__})", shape_field(layer, eager), params]
         if connected:
             fields.append(", ".join(model.connections(layer)) or "-")
         if show_trainable:
             fields.append(("Y" if layer.trainable else "N") if has_weights(layer) else "-")
         rows.append(fields)
-        inner = getattr(layer, "layers", None) if expand_nested else None
-        if inner:
-            rows += layer_rows(model, inner, connected, expand_nested, show_trainable, level + 1)
+        if expand_nested and getattr(layer, "layers", None):
+            rows += layer_rows(model, layer, connected, expand_nested, show_trainable, level + 1)
     return rows
 
 
@@ -216,7 +219,8 @@ def summary_text(
     line_length = line_length or min(default, shutil.get_terminal_size().columns - 4)
     cells = column_widths(line_length, positions, len(header))
     layers = model.layers[layer_span(model.layers, layer_range)]
-    table = draw_table(header, layer_rows(model, layers, connected, expand_nested, show_trainable), cells, align)
+    rows = layer_rows(model, model, connected, expand_nested, show_trainable, layers=layers)
+    table = draw_table(header, rows, cells, align)
     width = console_width()
     return "\n".join([f'Model: "{model.name}"', *(line[:width] for line in table), *totals(model)]) + "\n"
 
