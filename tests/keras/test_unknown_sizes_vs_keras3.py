@@ -92,6 +92,10 @@ def test_token_ids_of_any_length_match_keras3(keras3, rng):
         assert_same_predictions(ours, theirs, rng.integers(0, 20, (4, length)))
 
 
+def test_predict_on_no_samples_gives_an_empty_array():
+    assert sequences(keras, layers).predict(np.zeros((0, 4, 16), "float32")).shape == (0, 0, 2)
+
+
 def test_flatten_then_dense_over_an_unknown_size_is_refused_in_keras_words(keras3):
     def build(K, L):
         return L.Dense(2, name="fc")(L.Flatten(name="flat")(K.Input(shape=(None, None, 3))))

@@ -284,7 +284,8 @@ class Model(Training, Module):
         n = len(symbolic.flatten(x)[0])
         if n == 0:  # no batches to stack: the empty result, shaped as any other (PyTorch's answer, too)
             dtype = backend.get_default_dtype()
-            return symbolic.nest(self._output, lambda s: np.zeros((0, *s), dtype=dtype))
+            # a size unknown until the data arrives (None) is 0 here too: there is no data
+            return symbolic.nest(self._output, lambda s: np.zeros((0, *(d or 0 for d in s)), dtype=dtype))
         was_training = self.training
         self.eval()
         try:
