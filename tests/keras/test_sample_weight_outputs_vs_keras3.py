@@ -124,3 +124,27 @@ def test_one_output_evaluate_and_the_one_batch_calls_weigh_as_keras3(keras3):
     theirs, ours = models
     for call in calls:
         assert_same_logs(call(ours), call(theirs))
+
+
+@pytest.mark.parametrize("outputs", ["one", "two"])
+def test_weighted_metrics_weigh_by_sample_weight_as_keras3(keras3, outputs):
+    """weighted_metrics take the sample weights, reported as weighted_<name> beside the unweighted metrics."""
+    x, y, w1, w2 = data()
+    if outputs == "one":
+        y, sample_weight, validation = y[0], w1, (x[:12], y[0][:12], w1[:12])
+        args = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+        models = [K.Sequential([K.Input((3,)), K.layers.Dense(3, activation="softmax")]) for K in (keras3, keras)]
+        models[0].set_weights(models[1].get_weights())
+        for K, model in zip((keras3, keras), models):
+            model.compile(optimizer=K.optimizers.SGD(0.1), **args)
+        theirs, ours = models
+    else:
+        sample_weight, validation = [w1, w2], (x[:12], [t[:12] for t in y], [w1[:12], w2[:12]])
+        theirs, ours = pair(keras3, **COMPILE, weighted_metrics=[["accuracy"], ["mae", "mse"]])
+    kwargs = dict(sample_weight=sample_weight, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                  validation_data=validation)
+    history = ours.fit(x, y, **kwargs).history
+    assert "val_weighted_accuracy" in history or "val_cls_weighted_accuracy" in history
+    assert_same_logs(history, theirs.fit(x, y, **kwargs).history)
+    expected = theirs.evaluate(x, y, sample_weight=sample_weight, verbose=0, return_dict=True)
+    assert_same_logs(ours.evaluate(x, y, sample_weight=sample_weight, verbose=0, return_dict=True), expected)

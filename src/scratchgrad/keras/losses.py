@@ -291,9 +291,9 @@ class Objective:
     def __call__(self, scores: Tensor, t: Tensor) -> Tensor:
         if self.binary_view:
             scores, t = scores[:, 1:], t[:, 1:]
-        if self.tracker is not None:  # compiled metrics see the model's outputs, activation applied
-            self.tracker.observe(self.outputs(scores), t)
         weights, self.batch_weights = self.batch_weights, None  # set by a weighted loader for this batch only
+        if self.tracker is not None:  # compiled metrics see the model's outputs, activation applied
+            self.tracker.observe(self.outputs(scores), t, weights)
         return self.loss.compute(scores, t, self.logits, weights)
 
     def outputs(self, scores: Tensor) -> Tensor:

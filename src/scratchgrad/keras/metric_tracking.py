@@ -27,7 +27,8 @@ class Tracker:
         self.train, self.val = metrics, [copy.deepcopy(m) for m in metrics]
         self.model = model
         self.seen_val = False
-        # For a model of several outputs, each metric's output index, or ("loss", i): the mean of output i's loss.
+        # Per metric, for one output: None, or "weighted" (it takes the sample weights). For several outputs: the
+        # output's index, ("weighted", i) for output i with its sample weights, or ("loss", i): output i's loss.
         self.where = where or [None] * len(metrics)
 
     @property
@@ -39,25 +40,30 @@ class Tracker:
             metric.reset_state()
         self.seen_val = False
 
-    def observe(self, outputs: Tensor, targets: Tensor) -> None:
-        """Update with one batch: ``outputs`` as the model gives them (probabilities after its activation)."""
+    def observe(self, outputs: Tensor, targets: Tensor, weights: Any = None) -> None:
+        """Update with one batch: ``outputs`` as the model gives them (probabilities after its activation), and
+        the batch's sample weights (None: unweighted) for the weighted metrics."""
         training = self.model.training
         self.seen_val |= not training
         with no_grad():
             y_pred, y_true = backend.to_numpy(outputs.data), backend.to_numpy(targets.data)
-            for metric in self.train if training else self.val:
-                metric.update_state(y_true, y_pred)
+            for metric, where in zip(self.train if training else self.val, self.where):
+                metric.update_state(y_true, y_pred, weights if where == "weighted" else None)
 
-    def observe_outputs(self, outputs: list[Tensor], targets: list[Tensor], output_losses: list[float]) -> None:
-        """Update with one batch of a model with several outputs, and each output's loss on it."""
+    def observe_outputs(self, outputs: list[Tensor], targets: list[Tensor], output_losses: list[float],
+                        weights: list[Any] | None = None) -> None:
+        """Update with one batch of a model with several outputs, each output's loss on it and its sample weights
+        (None, or None for an output: unweighted)."""
         training = self.model.training
         self.seen_val |= not training
         n = len(outputs[0])
         for metric, where in zip(self.train if training else self.val, self.where):
-            if isinstance(where, tuple):
-                metric.update_state(np.full(n, output_losses[where[1]]))
-            else:
-                metric.update_state(backend.to_numpy(targets[where].data), backend.to_numpy(outputs[where].data))
+            i = where[1] if isinstance(where, tuple) else where
+            if isinstance(where, tuple) and where[0] == "loss":
+                metric.update_state(np.full(n, output_losses[i]))
+                continue
+            weight = weights[i] if weights and isinstance(where, tuple) else None
+            metric.update_state(backend.to_numpy(targets[i].data), backend.to_numpy(outputs[i].data), weight)
 
     def results(self, prefix_val: bool = True) -> dict[str, float]:
         logs = {m.name: float(m.result()) for m in self.train}

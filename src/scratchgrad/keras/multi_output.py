@@ -11,6 +11,7 @@ a list in output order or a dict by output name; each output's loss is then sum(
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterator
 
 import numpy as np
@@ -65,7 +66,7 @@ def _per_output(spec: Any, names: list[str], what: str, default: Any = None) -> 
         if unknown:
             raise ValueError(f"compile: `{what}` names outputs {unknown}; the model's outputs are {names}")
         return [spec.get(name, default) for name in names]
-    if isinstance(spec, (list, tuple)) and not (what == "metrics" and all(isinstance(m, str) for m in spec) and
+    if isinstance(spec, (list, tuple)) and not (what.endswith("metrics") and all(isinstance(m, str) for m in spec) and
                                                 len(spec) != len(names)):
         if len(spec) != len(names):
             raise ValueError(f"compile: `{what}` has {len(spec)} entries for the model's {len(names)} outputs {names}")
@@ -73,12 +74,20 @@ def _per_output(spec: Any, names: list[str], what: str, default: Any = None) -> 
     return [spec] * len(names)
 
 
-def _accuracy_for(loss: losses.Loss) -> keras_metrics.Metric:
-    """The accuracy Keras means by "accuracy" for an output trained with ``loss``."""
-    kind = {losses.SparseCategoricalCrossentropy: keras_metrics.SparseCategoricalAccuracy,
-            losses.CategoricalCrossentropy: keras_metrics.CategoricalAccuracy,
-            losses.BinaryCrossentropy: keras_metrics.BinaryAccuracy}.get(type(loss), keras_metrics.Accuracy)
-    return kind(name="accuracy")
+def metric_for(spec: Any, loss: losses.Loss, prefix: str = "", taken: set[str] | None = None) -> keras_metrics.Metric:
+    """The metric object a compile entry names, its name prefixed (by the output's name): for "accuracy" (or
+    "acc") the accuracy Keras means for an output trained with ``loss``; a metric object given is copied (it may
+    be named twice). A weighted metric whose name an unweighted one has (``taken``) is named weighted_<name>."""
+    if spec in ("accuracy", "acc"):
+        kind = {losses.SparseCategoricalCrossentropy: keras_metrics.SparseCategoricalAccuracy,
+                losses.CategoricalCrossentropy: keras_metrics.CategoricalAccuracy,
+                losses.BinaryCrossentropy: keras_metrics.BinaryAccuracy}.get(type(loss), keras_metrics.Accuracy)
+        metric = kind(name=spec)
+    else:
+        metric = copy.deepcopy(keras_metrics.get(spec))
+    clash = taken is not None and prefix + metric.name in taken
+    metric.name = prefix + ("weighted_" if clash else "") + metric.name
+    return metric
 
 
 class MultiObjective:
@@ -87,7 +96,7 @@ class MultiObjective:
     skip_activation = False
     binary_view = False
 
-    def __init__(self, model: Any, loss: Any, loss_weights: Any, metrics: Any):
+    def __init__(self, model: Any, loss: Any, loss_weights: Any, metrics: Any, weighted_metrics: Any = None):
         outputs = model.outputs if hasattr(model, "outputs") else []
         struct = getattr(model, "_outputs_struct", None)
         # Keras names a dict's outputs by their keys (flattened in key order), a list's by their layers.
@@ -98,11 +107,12 @@ class MultiObjective:
                                                                               "loss_weights", 1.0)]
         entries: list[tuple[keras_metrics.Metric, Any]] = [(keras_metrics.Mean(name=f"{n}_loss"), ("loss", i))
                                                            for i, n in enumerate(self.names)]
-        for i, specs in enumerate(_per_output(metrics or [], self.names, "metrics", [])):
-            for spec in [specs] if isinstance(specs, (str, keras_metrics.Metric)) else specs or []:
-                metric = _accuracy_for(self.losses[i]) if spec in ("accuracy", "acc") else keras_metrics.get(spec)
-                metric.name = f"{self.names[i]}_{metric.name}"
-                entries.append((metric, i))
+        for given, what in ((metrics, "metrics"), (weighted_metrics, "weighted_metrics")):
+            taken = {m.name for m, _ in entries} if what == "weighted_metrics" else None
+            for i, specs in enumerate(_per_output(given or [], self.names, what, [])):
+                for spec in [specs] if isinstance(specs, (str, keras_metrics.Metric)) else specs or []:
+                    metric = metric_for(spec, self.losses[i], f"{self.names[i]}_", taken)
+                    entries.append((metric, ("weighted", i) if taken is not None else i))
         self.tracker = Tracker([m for m, _ in entries], model, [where for _, where in entries])
         self.batch_weights: Weights | None = None  # the next batch's, set by MultiBatches
 
@@ -150,7 +160,7 @@ class MultiObjective:
         parts = [loss.compute(s, target, loss.from_logits, w)
                  for loss, s, target, w in zip(self.losses, scores, t, weights)]
         with no_grad():
-            self.tracker.observe_outputs(scores, t, [float(p.item()) for p in parts])
+            self.tracker.observe_outputs(scores, t, [float(p.item()) for p in parts], weights)
         total = parts[0] * self.weights[0]
         for part, weight in zip(parts[1:], self.weights[1:]):
             total = total + part * weight

@@ -209,7 +209,8 @@ def _compile_from(model: Any, config: dict[str, Any], name: str) -> None:
         loss = {k: named(v) for k, v in loss.items()}
     else:
         loss = [named(v) for v in loss] if isinstance(loss, list) else named(loss)
-    model.compile(optimizer=spec, loss=loss, metrics=config.get("metrics"), loss_weights=config.get("loss_weights"))
+    model.compile(optimizer=spec, loss=loss, metrics=config.get("metrics"), loss_weights=config.get("loss_weights"),
+                  weighted_metrics=config.get("weighted_metrics"))
 
 
 def load_weights(model: Any, filepath: str | Path) -> None:

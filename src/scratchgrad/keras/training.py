@@ -23,7 +23,7 @@ from .base import batch_size_of, check_int, split_for_validation
 from .callbacks import Adapter, Callback, History, ProgressLogger, TerminateOnNaN, keras_logs
 from .data_adapters import BatchSource, WeightedBatches, is_batches, sample_weights
 from .metric_tracking import Tracker, TrackerLogs
-from .multi_output import Batch, MultiBatches, MultiObjective
+from .multi_output import Batch, MultiBatches, MultiObjective, metric_for
 
 METRICS = {"accuracy": "accuracy", "acc": "acc"}
 
@@ -39,6 +39,7 @@ class Training:
         metrics: Sequence[Any] | None = None,
         loss_weights: Any = None,
         run_eagerly: bool | None = None,
+        weighted_metrics: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> None:
         """Choose the optimizer, the loss and the metrics that ``fit`` and ``evaluate`` use.
@@ -51,20 +52,27 @@ class Training:
             metrics: "accuracy" (or "acc"): categorical, sparse or binary accuracy, whichever fits the targets
                 and the output, as Keras chooses; and ``keras.metrics`` objects or names ("mae", "mse",
                 "sparse_categorical_accuracy", ...), reported under their names in the history.
+            loss_weights: for several outputs, each output's weight in the loss (a list or a dict by name).
             run_eagerly: accepted (everything runs eagerly here).
+            weighted_metrics: metrics as above that weigh each sample by ``sample_weight`` (or class_weight),
+                reported under their names, or "weighted_<name>" where a metric in ``metrics`` has that name;
+                ``metrics`` stay unweighted.
         """
         self.optimizer = optimizers.get(optimizer)
         if loss is None:
             raise ValueError("compile: argument `loss` is required, e.g. loss='categorical_crossentropy'")
-        self._compiled = (loss, loss_weights, metrics)  # read again for a model of several outputs
+        self._compiled = (loss, loss_weights, metrics, weighted_metrics)  # read again for several outputs
         if self._several_outputs():
             self.loss, self._metrics, self._tracker = loss, (), None  # resolved per output by _prepare
         else:
             self.loss = losses.get(loss)
             named = [m for m in metrics or () if isinstance(m, str) and m in METRICS]
             self._metrics = tuple(METRICS[m] for m in named)
-            self._tracker = Tracker([keras_metrics.get(m) for m in metrics or () if m not in named], self) \
-                if len(named) < len(metrics or ()) else None
+            tracked = [keras_metrics.get(m) for m in metrics or () if m not in named]
+            taken = {*named, *(m.name for m in tracked)}
+            weighted = [metric_for(spec, self.loss, "", taken) for spec in weighted_metrics or ()]
+            self._tracker = Tracker(tracked + weighted, self, [None] * len(tracked) + ["weighted"] * len(weighted)) \
+                if tracked or weighted else None
         self._needs_optimizer = True
 
     def _several_outputs(self) -> bool:
