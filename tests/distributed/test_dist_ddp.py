@@ -178,3 +178,17 @@ def test_buckets_hold_one_dtype_last_parameters_first_and_close_at_their_cap():
     # without a small first cap the first bucket fills to the cap like the others
     names = [[n for n, _ in b.params] for b in plan_buckets(list(model.named_parameters()), cap_bytes=100)]
     assert names == [["2.bias", "2.weight", "1.bias"], ["1.weight"], ["0.bias", "0.weight"]]
+
+
+def test_the_progress_thread_polls_across_machines_or_where_a_core_is_spare(monkeypatch):
+    from scratchgrad.nn.parallel import reducer
+
+    monkeypatch.setattr(reducer._pg, "get_world_size", lambda: 4)
+    monkeypatch.setattr(reducer.os, "cpu_count", lambda: 8)
+    monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", "4")
+    monkeypatch.setenv("MPI_LOCALNRANKS", "2")  # two machines of 2 ranks: the network moves the data
+    assert reducer.poll_from_thread()
+    monkeypatch.setenv("MPI_LOCALNRANKS", "4")  # one machine, 4 ranks x 4 threads on 8 cores: none spare
+    assert not reducer.poll_from_thread()
+    monkeypatch.setenv("SCRATCHGRAD_NUM_THREADS", "1")  # 4 ranks x 1 thread on 8 cores
+    assert reducer.poll_from_thread()

@@ -6,8 +6,8 @@ the last layers' gradients start travelling while backward is still early. A par
 writes its gradient, already divided by the world size, into its slot of the bucket's flat buffer (one pass:
 the copy and the average together); when a bucket is full its non-blocking all-reduce (``Iallreduce``) starts,
 so the sums travel while backward goes on with the layers below: MPICH moves them on only inside MPI calls, so
-where the machine has a core to spare a progress thread (``distributed.progress``) polls them, else each hook
-does. Buckets start strictly in order, the same order on every rank, as MPI requires of collectives on one
+across machines, or where a core is spare, a progress thread (``distributed.progress``) polls them, else each
+hook does. Buckets start strictly in order, the same order on every rank, as MPI requires of collectives on one
 communicator. The hook of the last bucket waits for all of them and hands each parameter its average as
 ``.grad``: a view of the bucket (``gradient_as_bucket_view``, no further pass) or a copy of it.
 """
@@ -97,7 +97,7 @@ class Reducer:
         """This rank's weight in the average (the Trainer's share of an uneven batch): size * n_rank / n_all."""
         self.factor = 1.0
         self.ready: set[int] = set()
-        self.progress = Progress() if Progress.available() and spare_core() else None
+        self.progress = Progress() if Progress.available() and poll_from_thread() else None
         """Moves the all-reduces on while backward computes; without it each hook pokes them (``_progress``)."""
         self.handles = [p.register_post_accumulate_grad_hook(self._on_grad) for _, p in self.named]
 
@@ -181,11 +181,14 @@ class Reducer:
             handle.remove()
 
 
-def spare_core() -> bool:
-    """True when this machine's ranks and their threads leave a core for a progress thread: where they do not,
-    polling would only take time from backward, as the transfer itself is work for the same cores."""
-    local = int(os.environ.get("MPI_LOCALNRANKS", _pg.get_world_size()))
-    return local * parallel.num_threads() < (os.cpu_count() or 1)
+def poll_from_thread() -> bool:
+    """True when a progress thread can move the all-reduces on without slowing backward: the ranks span several
+    machines (the network card moves the data; polling only answers it), or this machine's ranks and their
+    threads leave a core free. Between ranks of one busy machine the transfer is copying by the same cores that
+    run backward, so a polling thread would only compete with backward for them."""
+    size = _pg.get_world_size()
+    local = int(os.environ.get("MPI_LOCALNRANKS", size))
+    return local < size or local * parallel.num_threads() < (os.cpu_count() or 1)
 
 
 def reached_leaves(output: Any) -> set[int]:
