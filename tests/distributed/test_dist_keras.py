@@ -25,22 +25,24 @@ def fit(verbose, callbacks=()):
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=size * B, epochs=3, shuffle=True, verbose=verbose, callbacks=list(callbacks))
-    return np.concatenate([w.ravel() for w in model.get_weights()]), history.history
+    evaluated = model.evaluate(x, y, batch_size=30, verbose=0)
+    return np.concatenate([w.ravel() for w in model.get_weights()]), history.history, evaluated
 
 keras.distribution.set_distribution(keras.distribution.DataParallel())
 assert keras.distribution.list_devices() == [f"cpu:{r}" for r in range(size)]
 sg.manual_seed(10 + rank)  # each rank its own weights and shuffling: fit must take rank 0's
-ours, history = fit(2, [keras.callbacks.CSVLogger(os.path.join(out, f"log_{rank}.csv"))])
+ours, history, evaluated = fit(2, [keras.callbacks.CSVLogger(os.path.join(out, f"log_{rank}.csv"))])
 gathered = [sg.tensor(np.empty_like(ours)) for _ in range(size)]
 dist.all_gather(gathered, sg.tensor(ours))
 assert all(np.array_equal(g.numpy(), ours) for g in gathered), "replicas differ across ranks"
 if rank == 0:
     keras.distribution.set_distribution(None)
     sg.manual_seed(10)
-    alone, alone_history = fit(0)
+    alone, alone_history, alone_evaluated = fit(0)
     gap = np.max(np.abs(ours - alone))
     assert gap < 1e-5, gap
     assert np.allclose(history["loss"], alone_history["loss"], atol=1e-5), (history, alone_history)
+    assert np.allclose(evaluated, alone_evaluated, atol=1e-5), (evaluated, alone_evaluated)
     print(f"gap {gap:.1e}", flush=True)
 """
 
