@@ -1,6 +1,7 @@
-"""A subclassed model (``class M(keras.Model)`` registered with ``register_keras_serializable``) in a ``.keras``
-file, both ways with Keras 3: the same config.json entry and HDF5 layout, the same predictions; classes found only
-among registered and custom objects, and nothing from a file run."""
+"""A subclassed model (``class M(keras.Model)`` registered with ``register_keras_serializable``), and a layer of
+the user's class in a functional model, in a ``.keras`` file, both ways with Keras 3: the same config.json entry
+and HDF5 layout, the same predictions; classes found only among registered and custom objects, and nothing from a
+file run."""
 
 from __future__ import annotations
 
@@ -200,3 +201,27 @@ def test_a_registered_class_that_is_not_a_model_is_refused(tmp_path):
     model.save(tmp_path / "p.keras")
     with pytest.raises(TypeError, match="is not a keras.Model or keras.layers.Layer class"):
         keras.models.load_model(tmp_path / "p.keras", custom_objects={"Plain": dict})
+
+
+def test_a_registered_layer_in_a_functional_model_goes_both_ways(keras3, tmp_path):
+    """A layer of the user's class (found through the registry) in a functional model's config.json."""
+    files = {}
+    for K, side in ((keras, "ours"), (keras3, "theirs")):
+        define(K)
+        inputs = K.Input((7,))
+        mix = K.saving.get_registered_object("sg_test>Mix")(5, name="mix")
+        model = K.Model(inputs, K.layers.Dense(2)(mix(inputs)), name="fun")
+        rng = np.random.default_rng(4)
+        model.set_weights([rng.standard_normal(w.shape).astype("float32") for w in model.get_weights()])
+        model.save(tmp_path / f"{side}.keras")
+        files[side] = model
+    config, shapes = contents(tmp_path / "ours.keras")
+    expected, expected_shapes = contents(tmp_path / "theirs.keras")
+    assert shapes == expected_shapes  # layers/mix/vars, layers/mix/inner/vars, layers/dense/vars
+    mine, theirs = config["config"]["layers"][1], expected["config"]["layers"][1]
+    assert (mine["class_name"], mine["registered_name"], mine["config"]["units"]) == ("Mix", "sg_test>Mix", 5)
+    assert (mine["class_name"], mine["registered_name"]) == (theirs["class_name"], theirs["registered_name"])
+    for loader, other, side in ((keras3, files["ours"], "ours"), (keras, files["theirs"], "theirs")):
+        loaded = loader.models.load_model(tmp_path / f"{side}.keras")
+        np.testing.assert_allclose(np.asarray(loaded.predict(X, verbose=0)), np.asarray(other.predict(X, verbose=0)),
+                                   rtol=1e-5, atol=1e-5)

@@ -116,13 +116,13 @@ def model_from_config(cls: type, config: dict[str, Any], custom_objects: dict[st
 
 
 def custom_entry(model: Any) -> dict[str, Any]:
-    """The config.json entry of a subclassed model: its class, ``get_config()`` and the input shape it was
-    built for."""
+    """The config.json entry of a subclassed model (or of a layer of the user's own class): its class,
+    ``get_config()`` and the input shape it was built for."""
     cls = type(model)
     config = model.get_config()
     if not isinstance(config, dict):
         raise TypeError(f"save: {cls.__name__}.get_config() must return a dict; received {type(config).__name__}")
-    shape = _batch_shapes(model._input)
+    shape = _batch_shapes(model._input if hasattr(model, "layers") else model._in)
     return {"module": None if cls.__module__ == "__main__" else cls.__module__, "class_name": cls.__name__,
             "config": config, "registered_name": get_registered_name(cls), "build_config": {"input_shape": shape}}
 

@@ -31,7 +31,7 @@ from .base import snake_case
 from .custom_saving import custom_entry, custom_from_entry, saveables
 from .inputs import Input, InputLayer
 from .registry import *  # noqa: F403  (keras.saving's names for the registry)
-from .serialization import from_config, layer_config
+from .serialization import from_config, is_builtin, layer_config
 from .symbolic import KerasTensor, flatten, nest
 
 FORMAT_VERSION = "3.15.1"  # the Keras release whose file layout this follows
@@ -132,6 +132,8 @@ def _layer_entry(layer: Any, nodes: list[Any] | None, index: dict[int, int] | No
     elif isinstance(layer, InputLayer):
         entry = {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
                  "config": layer.get_config()}
+    elif not is_builtin(layer):  # a user's layer class: its class and get_config(), as for a subclassed model
+        entry = custom_entry(layer)
     else:
         entry = {"module": "keras.layers", "class_name": type(layer).__name__, "registered_name": None,
                  "config": layer_config(layer), "build_config": {"input_shape": layer.input_shape}}
@@ -254,18 +256,19 @@ def model_from_entry(entry: dict[str, Any], custom_objects: dict[str, Any] | Non
     if kind == "Sequential":
         model = Sequential(name=config.get("name"))
         for layer in config["layers"]:
-            model.add(_make(layer))
+            model.add(_make(layer, custom_objects))
         if model._input is None and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model
     if kind == "Functional" or (kind == "Model" and "layers" in config):
-        return _functional(config, Functional)
+        return _functional(config, Functional, custom_objects)
     return custom_from_entry(entry, custom_objects)
 
 
-def _make(entry: dict[str, Any]) -> Any:
-    if entry.get("class_name") in ("Sequential", "Functional", "Model"):
-        return model_from_entry(entry)
+def _make(entry: dict[str, Any], custom_objects: dict[str, Any] | None) -> Any:
+    module = entry.get("module", "keras") or ""  # None: a class from a script (__main__)
+    if entry.get("class_name") in ("Sequential", "Functional", "Model") or not module.startswith("keras"):
+        return model_from_entry(entry, custom_objects)  # a user's class is made by custom_saving
     if entry.get("class_name") == "InputLayer":
         config = entry["config"]
         shape = config.get("batch_shape") or [None, *config.get("input_shape", config.get("shape", []))]
@@ -273,8 +276,8 @@ def _make(entry: dict[str, Any]) -> Any:
     return from_config(entry.get("class_name", "?"), entry.get("config", {}))
 
 
-def _functional(config: dict[str, Any], cls: type) -> Any:
-    made = {entry["name"]: (entry, _make(entry)) for entry in config["layers"]}
+def _functional(config: dict[str, Any], cls: type, custom_objects: dict[str, Any] | None) -> Any:
+    made = {entry["name"]: (entry, _make(entry, custom_objects)) for entry in config["layers"]}
     tensors: dict[tuple, KerasTensor] = {}
     for name, (_, obj) in made.items():
         if isinstance(obj, KerasTensor):

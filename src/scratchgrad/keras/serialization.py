@@ -117,12 +117,18 @@ def register(name: str, cls: type, config: Callable[[Any], dict[str, Any]]) -> N
     LAYERS[name] = (cls, config)
 
 
+def is_builtin(layer: Layer) -> bool:
+    """Whether ``layer`` is one of the layer classes here (saved by Keras's class name), not a user's class."""
+    entry = LAYERS.get(type(layer).__name__)
+    return entry is not None and type(layer) is entry[0]
+
+
 def layer_config(layer: Layer) -> dict[str, Any]:
     """The layer's Keras config: name, trainable and dtype, then the arguments of its class."""
-    entry = LAYERS.get(type(layer).__name__)
-    if entry is None or type(layer) is not entry[0]:
+    if not is_builtin(layer):
         return {"name": layer.name, "trainable": layer.trainable, "dtype": "float32"}
-    config = {"name": layer.name, "trainable": layer.trainable, "dtype": "float32", **entry[1](layer)}
+    config = {"name": layer.name, "trainable": layer.trainable, "dtype": "float32",
+              **LAYERS[type(layer).__name__][1](layer)}
     if config.get("activation") not in (None, "linear", "relu", "sigmoid", "tanh", "softmax") and \
             "activation" in config:
         raise ValueError(

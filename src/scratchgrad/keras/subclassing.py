@@ -152,6 +152,14 @@ class Subclassing:
 
         return layer_config(self)  # type: ignore[arg-type]
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """The layer ``get_config`` describes: ``cls(**config)``, the dtype (float32 here) left out."""
+        from .custom_saving import check_dtype
+
+        check_dtype(config.get("dtype"), f"{cls.__name__}.from_config")
+        return cls(**{k: v for k, v in config.items() if k != "dtype"})
+
 
 def _once(build: Callable) -> Callable:
     """A user's ``build`` that runs once however it is reached (``super().build`` inside it, a second call)."""
