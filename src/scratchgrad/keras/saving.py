@@ -7,9 +7,9 @@ model.layers order>/vars/<i>`` in Keras's layouts (a Dense kernel (in, out), a C
 nested model is a group with its own ``layers``; a subclassed model's layers sit under its attributes' names
 (``custom_saving``). The same layout alone is a ``.weights.h5`` file (``save_weights`` / ``load_weights``).
 
-Loading makes layers only from the classes we know (``serialization.LAYERS``) and models of other classes only
-from classes registered with ``register_keras_serializable`` or given in ``custom_objects``; nothing in a file is
-executed.
+Loading makes Keras's layers only of the classes we know (``serialization.LAYERS``), and models and layers of the
+user's classes only from classes registered with ``register_keras_serializable`` or given in ``custom_objects``;
+nothing in a file is executed.
 
     from scratchgrad.keras.saving import (register_keras_serializable, get_custom_objects, custom_object_scope,
                                           get_registered_name, get_registered_object)

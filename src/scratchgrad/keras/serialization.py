@@ -1,8 +1,9 @@
 """Layer configs as Keras 3 writes them in a ``.keras`` file's config.json, and layers made back from them.
 
 ``layer_config(layer)`` gives the arguments Keras's own class takes (so Keras 3 rebuilds the layer from our file);
-``from_config(class_name, config)`` makes our layer from Keras's config. Only the classes in ``LAYERS`` are made:
-any other name is refused by name, and nothing in a config is ever run (a ``Lambda``'s code is refused too, as
+``from_config(class_name, config)`` makes our layer from Keras's config. Of Keras's own classes only those in
+``LAYERS`` are made (a user's class comes through ``registry``): any other name is refused by name, and nothing in
+a config is ever run (a ``Lambda``'s code is refused too, as
 Keras's ``safe_mode`` does). Arguments that we do not implement must hold Keras's default (``dilation_rate`` of 1,
 no regularizer, ...); otherwise loading stops naming the layer, the argument and its value.
 """
