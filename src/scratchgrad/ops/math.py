@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import parallel
 from ..autograd import Function
-from ..backend import get_array_module, get_default_dtype
+from ..backend import get_array_module
+from .promotion import Cast, cast, weak_float, zero_dim_follows  # noqa: F401  (cast is one of the ops)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -33,23 +34,12 @@ def _shape(x: Any) -> tuple[int, ...]:
     return np.shape(x)
 
 
-_FLOAT64 = np.dtype(np.float64)
-
-
-def _weak_float(y: Any, a: Any, b: Any) -> Any:
-    """PyTorch's promotion where NumPy's differs: float64 from Python floats or integer division alone (no float64
-    operand) becomes the default dtype, as ``tensor([1, 2]) / 2`` is float32 in PyTorch."""
-    if y.dtype is _FLOAT64 and getattr(a, "dtype", None) != np.float64 and getattr(b, "dtype", None) != np.float64:
-        return y.astype(get_default_dtype())  # (the first test alone, an identity, settles the common case)
-    return y
-
-
 class Add(Function):
     """y = a + b; dy/da = dy/db = 1."""
 
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
-        return _weak_float(a + b, a, b)
+        return weak_float(a + b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
@@ -57,7 +47,7 @@ class Add(Function):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    return Add()(a, b)
+    return Add()(*zero_dim_follows(a, b))
 
 
 class Sub(Function):
@@ -65,7 +55,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         self.shapes = (_shape(a), _shape(b))
-        return _weak_float(a - b, a, b)
+        return weak_float(a - b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
@@ -73,7 +63,7 @@ class Sub(Function):
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    return Sub()(a, b)
+    return Sub()(*zero_dim_follows(a, b))
 
 
 class Mul(Function):
@@ -81,7 +71,7 @@ class Mul(Function):
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return _weak_float(a * b, a, b)
+        return weak_float(a * b, a, b)
 
     def backward(self, gy):
         a, b = self.saved
@@ -90,7 +80,7 @@ class Mul(Function):
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    return Mul()(a, b)
+    return Mul()(*zero_dim_follows(a, b))
 
 
 class Div(Function):
@@ -98,7 +88,7 @@ class Div(Function):
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return _weak_float(a / b, a, b)
+        return weak_float(a / b, a, b)
 
     def backward(self, gy):
         a, b = self.saved
@@ -109,7 +99,7 @@ class Div(Function):
 
 
 def div(a: Any, b: Any) -> Tensor:
-    return Div()(a, b)
+    return Div()(*zero_dim_follows(a, b))
 
 
 class Neg(Function):
@@ -128,7 +118,7 @@ class Pow(Function):
     """y = x ** c; dy/dx = c * x ** (c - 1), dy/dc = y * log(x)."""
 
     def forward(self, x, c):
-        y = _weak_float(x**c, x, c)
+        y = weak_float(x**c, x, c)
         self.save_for_backward(x, c, y)
         return y
 
@@ -281,26 +271,6 @@ def clip(x: Any, low: Any = None, high: Any = None) -> Tensor:
     return Clip(low, high)(x)
 
 
-class Cast(Function):
-    def __init__(self, dtype: Any):
-        self.dtype = np.dtype(dtype)
-
-    def forward(self, x):
-        self.in_dtype = x.dtype
-        return x.astype(self.dtype, copy=False)
-
-    def backward(self, gy):
-        return gy.astype(self.in_dtype, copy=False)
-
-    def name(self) -> str:
-        return "ToCopyBackward0"
-
-
-def cast(x: Any, dtype: Any) -> Tensor:
-    return Cast(dtype)(x)
-
-
-# ---- reductions -------------------------------------------------------------------------------------------
 class DimError(IndexError, ValueError):
     """A dim outside [-ndim, ndim - 1]: an IndexError as in PyTorch, a ValueError as NumPy's callers expect."""
 

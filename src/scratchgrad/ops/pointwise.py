@@ -96,6 +96,39 @@ def sign(x: Any) -> Tensor:
     return Stepwise("sign")(x)
 
 
+class RoundedDiv(Function):
+    """a / b rounded toward zero (``"trunc"``) or down (``"floor"``, Python's ``//``): piecewise constant, so both
+    gradients are zero, as in PyTorch. Integers stay integers and are divided exactly."""
+
+    def __init__(self, rounding_mode: str):
+        self.rounding_mode = rounding_mode
+
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        self.shapes = (xp.shape(a), xp.shape(b))
+        if self.rounding_mode == "floor":
+            return xp.floor_divide(a, b)
+        if xp.result_type(a, b).kind in "iu":  # exact: floor, then one step back toward zero where signs differ
+            q = xp.floor_divide(a, b)
+            return q + ((xp.remainder(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
+        return xp.trunc(xp.true_divide(a, b))
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return tuple(xp.zeros(shape, gy.dtype) for shape in self.shapes)
+
+    def name(self) -> str:
+        return "DivBackward2"
+
+
+def rounded_div(a: Any, b: Any, rounding_mode: str) -> Tensor:
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor'; received {rounding_mode!r}"
+        )
+    return RoundedDiv(rounding_mode)(a, b)
+
+
 class Clone(Function):
     """A copy with its own memory; the gradient passes unchanged."""
 

@@ -55,7 +55,8 @@ def _method(name: str) -> Callable[..., Any]:
 
 
 _METHODS = (
-    "abs add all any argmax argmin chunk clamp clip clone cumsum div dot eq exp expand_as flatten floor ge gt le "
+    "abs add all any argmax argmin chunk clamp clip clone cumsum div dot eq exp expand_as flatten floor floor_divide "
+    "ge gt le "
     "log log_softmax logical_and logical_not logical_or logical_xor lt matmul max maximum mean min minimum mm bmm "
     "mul narrow ne neg norm numel outer permute pow prod relu reshape round rsqrt sigmoid sign softmax split sqrt "
     "squeeze std sub sum t tanh transpose unbind unsqueeze var"
