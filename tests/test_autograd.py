@@ -123,7 +123,7 @@ def test_backward_on_a_0d_output_needs_no_argument():
     y = x * x
     assert y.shape == ()
     y.backward()
-    assert isinstance(x.grad, np.ndarray) and x.grad.shape == () and x.grad == 6.0
+    assert isinstance(x.grad, Tensor) and x.grad.data.shape == () and x.grad.item() == 6.0
 
 
 def test_backward_on_a_non_scalar_without_grad_is_an_error_that_says_reduce_first():
@@ -192,18 +192,18 @@ def test_a_leaf_gradient_is_laid_out_in_memory_like_its_data():
         for grad in (g, g_batch_last):
             x = Tensor(data, requires_grad=True)
             x.backward(grad)
-            assert x.grad.strides == data.strides and not np.shares_memory(x.grad, grad)
+            assert x.grad.data.strides == data.strides and not np.shares_memory(x.grad.data, grad)
             np.testing.assert_array_equal(x.grad, g)
             x.backward(g_batch_last)
-            assert x.grad.strides == data.strides
+            assert x.grad.data.strides == data.strides
             np.testing.assert_array_equal(x.grad, 2 * g)
     weight = Tensor(np.ones((4, 3, 3, 3), np.float32), requires_grad=True)
     F.conv2d(Tensor(np.ones((2, 3, 5, 5), np.float32)), weight).sum().backward()
-    assert weight.grad.flags.c_contiguous
+    assert weight.grad.data.flags.c_contiguous
     # A broadcast view (zero strides) still becomes a real row-major array.
     y = Tensor(np.ones((4, 3), np.float32), requires_grad=True)
     y.backward(np.broadcast_to(np.float32(1.0), (4, 3)))
-    assert y.grad.flags.c_contiguous
+    assert y.grad.data.flags.c_contiguous
 
 
 def test_retain_grad_keeps_the_gradient_of_an_intermediate():

@@ -9,6 +9,7 @@
 from . import (
     autograd,  # noqa: F401  (torch.autograd.grad)
     cuda,  # noqa: F401  (torch.cuda.is_available)
+    nn,  # noqa: F401  (torch.nn.Linear after a plain import, as in PyTorch)
     optim,  # noqa: F401  (a subpackage, reached as sg.optim)
     utils,  # noqa: F401  (torch.utils.data.DataLoader after a plain import, as in PyTorch)
 )

@@ -13,7 +13,8 @@ so that ``Function.__call__`` can wrap its outputs.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import functools
+from typing import Any, Callable
 
 import numpy as np
 
@@ -86,13 +87,15 @@ class inference_mode(no_grad):
 
 
 class set_grad_enabled:
-    """Turn graph building on or off: at once when called (``set_grad_enabled(False)``), and back to what it was
-    when used as a context manager (``with set_grad_enabled(is_training): ...``) and the block ends."""
+    """Turn graph building on or off: at once when called (``set_grad_enabled(False)``), back to what it was when
+    used as a context manager (``with set_grad_enabled(is_training): ...``) and the block ends, and only inside the
+    function when used as a decorator (``@set_grad_enabled(False)``), as PyTorch's."""
 
     def __init__(self, mode: bool) -> None:
         global _grad_enabled
         self.previous = _grad_enabled
-        _grad_enabled = bool(mode)
+        self.mode = bool(mode)
+        _grad_enabled = self.mode
 
     def __enter__(self) -> None:
         return None
@@ -101,16 +104,34 @@ class set_grad_enabled:
         global _grad_enabled
         _grad_enabled = self.previous
 
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        global _grad_enabled
+        _grad_enabled = self.previous  # decorating changes nothing outside the function
+        mode = self.mode
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+
+        return run
+
 
 def _no_scalar(value: Any) -> Any:
     """A 0-d array for a NumPy scalar: reductions and arithmetic on 0-d arrays return scalars, which have no
-    in-place operators; ``.data`` and ``.grad`` are always arrays."""
+    in-place operators; ``.data`` is always an array."""
     return np.asarray(value) if isinstance(value, np.generic) else value
 
 
 def wrap(array: Any) -> Any:
     """A Tensor (never a subclass such as Parameter) around ``array``, outside any graph."""
     return _Tensor._make(array)
+
+
+def grad_array(tensor: Any) -> Any:
+    """The array of ``tensor.grad``, or None when it has no gradient (the engine's view of ``.grad``)."""
+    g = tensor._grad
+    return None if g is None else g.data
 
 
 def array_of(value: Any) -> Any:
@@ -127,10 +148,14 @@ class Function:
     """
 
     inputs: tuple[Any, ...] = ()
+    creators: tuple[Any, ...] = ()
+    """Each input's creator when this function used it: an in-place op may give the tensor a new one later."""
     saved: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...] = ()
     versions: tuple[int, ...] = ()
     """Each input's version when forward saved arrays: backward refuses to run if one was changed in place."""
+    output_saved = False
+    """Whether forward saved its own output (exp, tanh, ...): then an in-place change to the output matters."""
     out_version = 0
     """The output's version when this function made it (0, or later when an in-place op rebinds a tensor)."""
 
@@ -144,8 +169,10 @@ class Function:
                 self.needs_input_grad = needs
                 y = self.forward(*arrays)
                 self.inputs = inputs
+                self.creators = tuple([x.creator if isinstance(x, _Tensor) else None for x in inputs])
                 if self.saved:
                     self.versions = tuple([x._version[0] if isinstance(x, _Tensor) else 0 for x in inputs])
+                    self.output_saved = any([a is y for a in self.saved])
                 return _Tensor._make(y, True, self)
         self.needs_input_grad = (False,) * len(inputs)
         return _Tensor._make(self.forward(*arrays))
@@ -158,7 +185,7 @@ class Function:
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
         """Per input, ``(node, 0)``: the function that made it, an ``AccumulateGrad`` for a leaf that requires
         grad, or None for a constant (PyTorch's graph walk from ``grad_fn``)."""
-        return tuple((_node_of(x), 0) for x in self.inputs or ())
+        return tuple((_node_of(x, c), 0) for x, c in zip(self.inputs or (), self.creators))
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -176,6 +203,7 @@ class Function:
         """Drop the saved arrays and inputs once backward has used them (frees activation memory)."""
         self.saved = ()
         self.inputs = None  # type: ignore[assignment]
+        self.creators = ()
 
 
 class AccumulateGrad:
@@ -192,16 +220,16 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
-def _node_of(x: Any) -> Any:
+def _node_of(x: Any, creator: Any) -> Any:
     if not isinstance(x, _Tensor) or not x.requires_grad:
         return None
-    return x.creator if x.creator is not None else AccumulateGrad(x)
+    return creator if creator is not None else AccumulateGrad(x)
 
 
 def _check_unchanged(fn: Function, output: Any) -> None:
     """Refuse to differentiate through arrays that an in-place op changed after ``fn`` saved them."""
     changed = [(x, v) for x, v in zip(fn.inputs, fn.versions) if isinstance(x, _Tensor) and x._version[0] != v]
-    if output is not None and output._version[0] != fn.out_version:
+    if fn.output_saved and output is not None and output._version[0] != fn.out_version:
         changed.append((output, fn.out_version))
     if changed:
         x, v = changed[0]
@@ -215,27 +243,29 @@ def _check_unchanged(fn: Function, output: Any) -> None:
 def _accumulate_leaf(tensor: Any, grad: Any, handed_out: set[int]) -> None:
     """Add ``grad`` into ``tensor.grad``. ``handed_out``: ids of arrays already held elsewhere (updated here).
 
-    ``.grad`` is the tensor's own array, in its dtype (as PyTorch keeps it) and laid out in memory like its data
+    ``.grad`` holds the tensor's own array, in its dtype (as PyTorch keeps it) and laid out in memory like its data
     (PyTorch's layout contract): Add hands one array to both inputs, Reshape a view of its gradient,
     backward(grad) the caller's array, and an optimizer may change .grad in place (clipping, weight decay) and
     runs fastest on arrays laid out alike (a convolution's weight gradient comes out transposed, its input
-    gradient batch last). Broadcast views (zero strides) become real arrays. A sum is a new array, not added in
-    place: code outside may still hold the old .grad.
+    gradient batch last). Broadcast views (zero strides) become real arrays. A sum is a new array in the same
+    ``.grad`` Tensor: code that took the old array keeps its values, code that holds the Tensor sees the sum.
     """
     grad = _no_scalar(grad)
     data = tensor.data
+    held = grad_array(tensor)
     fresh = grad.dtype == data.dtype and grad.strides == data.strides and grad.base is None
-    if tensor.grad is None and fresh and id(grad) not in handed_out:  # already an array of its own, as wanted
+    if held is None and fresh and id(grad) not in handed_out:  # already an array of its own, as wanted
         handed_out.add(id(grad))
         tensor.grad = grad
         return
     own = backend.get_array_module(data).empty_like(data, order="C" if 0 in data.strides else "K")
-    if tensor.grad is None:
+    if held is None:
         own[...] = grad
         handed_out.add(id(own))
+        tensor.grad = own
     else:
-        backend.get_array_module(data).add(tensor.grad, grad, out=own)
-    tensor.grad = own
+        backend.get_array_module(data).add(held, grad, out=own)
+        tensor.grad.data = own  # the same Tensor, as PyTorch adds into .grad: whoever holds it sees the sum
 
 
 _FREED = ("backward() through a graph a second time: its saved arrays were freed by the first backward. "
@@ -260,8 +290,7 @@ def functions_behind(roots: Any, freed: str = _FREED) -> list[Function]:
                 raise RuntimeError(freed)
             visited.add(id(fn))
             stack.append((fn, True))
-            stack.extend((x.creator, False) for x in reversed(fn.inputs)
-                         if isinstance(x, _Tensor) and x.creator is not None and id(x.creator) not in visited)
+            stack.extend((c, False) for c in reversed(fn.creators) if c is not None and id(c) not in visited)
     return order
 
 
@@ -288,7 +317,7 @@ def _run_backward(output: Any, grad: Any, retain_graph: bool, deliver: Any) -> N
         grads = fn.backward(gy)
         if not isinstance(grads, tuple):
             grads = (grads,)
-        for x, g, needed in zip(fn.inputs, grads, fn.needs_input_grad):
+        for x, creator, g, needed in zip(fn.inputs, fn.creators, grads, fn.needs_input_grad):
             if not needed or g is None:
                 continue
             if g.shape != x.data.shape:
@@ -296,9 +325,10 @@ def _run_backward(output: Any, grad: Any, retain_graph: bool, deliver: Any) -> N
                     f"{type(fn).__name__}.backward returned a gradient of shape {g.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
-            deliver(x, g)
-            if x.creator is not None:
-                key = id(x.creator)
+            if creator is None or creator is x.creator:  # not the old value of a tensor changed in place since
+                deliver(x, g)
+            if creator is not None:
+                key = id(creator)
                 made_by[key] = x
                 pending[key] = g if key not in pending else pending[key] + g
         if not retain_graph:
@@ -328,14 +358,24 @@ def _check_requires_grad(tensor: Any) -> None:
         )
 
 
-def backward(tensor: Any, gradient: Any = None, retain_graph: bool = False) -> None:
+def _refuse_create_graph(caller: str, create_graph: bool) -> None:
+    if create_graph:
+        raise NotImplementedError(
+            f"{caller}(create_graph=True): higher-order gradients are not supported; each Function's backward "
+            "computes on arrays, outside the graph. Use a numerical gradient (scratchgrad.gradcheck) instead."
+        )
+
+
+def backward(tensor: Any, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
     """Accumulate d(tensor)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
     Args:
         tensor: the output to differentiate (usually a scalar loss).
         gradient: d(loss)/d(tensor), of tensor's shape; may be omitted when ``tensor`` holds one element.
         retain_graph: keep the graph's saved arrays so ``backward`` can run through it again.
+        create_graph: must be False (no gradients of gradients).
     """
+    _refuse_create_graph("backward", create_graph)
     _check_requires_grad(tensor)
     given = gradient is not None
     gradient = _gradient_for(tensor, gradient)
@@ -359,7 +399,12 @@ def backward(tensor: Any, gradient: Any = None, retain_graph: bool = False) -> N
 
 
 def grad(
-    outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool = False, allow_unused: bool = False
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    allow_unused: bool = False,
 ) -> tuple[Any, ...]:
     """d(outputs)/d(each input), returned as Tensors instead of accumulated into ``.grad`` (no ``.grad`` changes).
 
@@ -368,8 +413,10 @@ def grad(
         inputs: a tensor or a sequence of tensors that ``outputs`` depend on (leaves or not).
         grad_outputs: d(loss)/d(each output); may be omitted for one-element outputs.
         retain_graph: keep the graph for another backward.
+        create_graph: must be False: backward computes on arrays, so gradients of gradients are not recorded.
         allow_unused: give None for an input that ``outputs`` do not depend on, instead of raising.
     """
+    _refuse_create_graph("grad", create_graph)
     outputs = [outputs] if isinstance(outputs, _Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, _Tensor) else list(inputs)
     grad_outputs = [None] * len(outputs) if grad_outputs is None else list(grad_outputs)

@@ -91,7 +91,7 @@ def gradient_check(fn: Callable[..., Tensor], *inputs: Any, h: float = 1e-6, see
 
     errors = []
     for i in checked:
-        analytic = tensors[i].grad if tensors[i].grad is not None else np.zeros_like(arrays[i])
+        analytic = tensors[i].grad.data if tensors[i].grad is not None else np.zeros_like(arrays[i])
         errors.append(relative_error(backend.to_numpy(analytic), numerical_gradient(weighted_sum, arrays[i], h)))
     return GradientErrors(errors)
 
@@ -141,6 +141,6 @@ def check_module_gradients(
                 f_minus = float(loss_fn(model(x), t).item())
                 flat[i] = saved
                 numeric[k] = (f_plus - f_minus) / (2 * h)
-        analytic = backend.to_numpy(param.grad).reshape(-1)[picks]
+        analytic = backend.to_numpy(param.grad.data).reshape(-1)[picks]
         report[name] = float(np.abs(analytic - numeric).mean())
     return report

@@ -41,7 +41,8 @@ def _both(name: str):
         moved = [t.to(where) for t in inputs]
         out = METHODS[name](*moved)
         out.sum().backward()
-        grads = [np.zeros_like(a) if t.grad is None else sg.backend.to_numpy(t.grad) for a, t in zip(arrays, inputs)]
+        grads = [np.zeros_like(a) if t.grad is None else sg.backend.to_numpy(t.grad.data)
+                 for a, t in zip(arrays, inputs)]
         results.append([out.cpu().detach().numpy(), *grads])
     return results
 

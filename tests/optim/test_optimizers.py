@@ -88,7 +88,7 @@ def test_step_updates_data_in_place_and_never_writes_into_grad(cls, kwargs, rng)
         kept = [g.copy() for g in grads]
         optimizer.step()
         for param, grad, copy in zip(params, grads, kept):
-            assert param.grad is grad
+            assert param.grad.data is grad
             np.testing.assert_array_equal(grad, copy)
     for param, array, start in zip(params, arrays, starts):
         assert param.data is array

@@ -117,7 +117,7 @@ def raw_gradients(trainer, x, t) -> list[np.ndarray]:
     """The loss gradients of every parameter, unclipped, as copies (the model must be in eval mode: no dropout)."""
     trainer.optimizer.zero_grad()
     F.cross_entropy(trainer.model(x), t).backward()
-    return [p.grad.astype(np.float64) for p in trainer.model.parameters()]
+    return [p.grad.data.astype(np.float64) for p in trainer.model.parameters()]
 
 
 def global_norm(arrays) -> float:
@@ -147,7 +147,7 @@ def test_gradients_below_max_norm_are_left_as_they_are():
     trainer.grad_clip = 2 * global_norm(raw)
     trainer.train_step(x, t)
     for p, r in zip(trainer.model.parameters(), raw):
-        np.testing.assert_array_equal(p.grad.astype(np.float64), r)
+        np.testing.assert_array_equal(p.grad.data.astype(np.float64), r)
 
 
 def test_evaluate_computes_in_eval_mode_dropout_off_and_batch_norm_on_running_statistics():

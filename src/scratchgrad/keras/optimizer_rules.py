@@ -24,7 +24,7 @@ class KerasRule(optim.Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = closure() if closure is not None else None
         params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
-        grads = self._clipped([p.grad for p in params])
+        grads = self._clipped([p.grad.data for p in params])
         lr = self.spec.current_learning_rate()
         if self.spec.weight_decay:
             for p in params:

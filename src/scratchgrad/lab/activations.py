@@ -44,7 +44,7 @@ def value_and_derivative(f: Callable[[Tensor], Tensor], xs: np.ndarray) -> tuple
     x = Tensor(np.asarray(xs, dtype=np.float64), requires_grad=True)
     y = f(x)
     y.sum().backward()
-    return np.asarray(y.data), np.asarray(x.grad)
+    return np.asarray(y.data), np.asarray(x.grad.data)
 
 
 def run(png: Path, quick: bool = False, log: Log = print) -> dict[str, Any]:

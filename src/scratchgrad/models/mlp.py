@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import backend
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor, grad_array, no_grad
 from ..gradcheck import numerical_gradient
 from ..nn import functional as F
 from ..nn import init
@@ -82,7 +82,7 @@ class NotesMethods:
         """Gradients of the loss for every parameter, by backpropagation."""
         self.zero_grad()  # type: ignore[attr-defined]
         self.loss(x, t).backward()
-        return {name: p.grad for name, p in self.named_parameters()}  # type: ignore[attr-defined]
+        return {name: grad_array(p) for name, p in self.named_parameters()}  # type: ignore[attr-defined]
 
     def numerical_gradient(self, x: Any, t: Any, h: float = 1e-4) -> dict[str, Any]:
         """The same gradients by central differences, one weight at a time (slow: for checking only)."""

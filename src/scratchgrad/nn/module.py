@@ -193,7 +193,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = backend.get_array_module(param.grad).zeros_like(param.grad)
+                param.grad = backend.get_array_module(param.data).zeros_like(param.grad.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter, e.g. a pretrained backbone; returns self."""
@@ -282,7 +282,7 @@ class Module:
             for param in module._parameters.values():
                 if param is not None:
                     param.data = convert(param.data)
-                    param.grad = None if param.grad is None or dtype is not None else convert(param.grad)
+                    param.grad = None if param.grad is None or dtype is not None else convert(param.grad.data)
             for name, buf in module._buffers.items():
                 if buf is not None:
                     module._buffers[name] = convert(buf)

@@ -15,9 +15,9 @@ def clip_grad_norm_(parameters: Iterable[Any], max_norm: float) -> float:
     if max_norm <= 0:
         raise ValueError(f"clip_grad_norm_: max_norm must be > 0; received {max_norm}")
     params = [p for p in parameters if p.grad is not None]
-    total = math.sqrt(sum(float((p.grad.astype("float64") ** 2).sum()) for p in params))
+    total = math.sqrt(sum(float((p.grad.data.astype("float64") ** 2).sum()) for p in params))
     scale = max_norm / (total + 1e-6)
     if scale < 1.0:
         for p in params:
-            p.grad = p.grad * p.grad.dtype.type(scale)
+            p.grad = p.grad.data * p.grad.data.dtype.type(scale)
     return total

@@ -197,3 +197,27 @@ class SetItem(Function):
 def setitem(x: Any, index: Any, value: Any) -> Tensor:
     """``x`` with ``x[index] = value``, as a new tensor (the in-place form rebinds the tensor to it)."""
     return SetItem(index)(x, value)
+
+
+def positions(base: Any, view: Any) -> tuple[Any, ...] | None:
+    """For ``view``, an array over part of ``base``'s memory: the index of each of its elements in ``base``
+    (a tuple of integer arrays of view's shape, for ``base[positions]``). None when ``base`` is not one dense block
+    of memory or ``view`` repeats an element (an expanded view), where no such index exists."""
+    xp = get_array_module(base)
+    item = base.itemsize
+    if min(base.strides, default=0) < 0 or min(view.strides, default=0) < 0:
+        return None
+    extent = sum((n - 1) * s for n, s in zip(base.shape, base.strides)) + item if base.size else 0
+    if extent != base.size * item or 0 in view.strides and view.size > 1:
+        return None
+    labels = xp.empty_like(base, dtype=np.int64)  # like base in memory order: strides scale by 8 / itemsize
+    labels[...] = xp.arange(base.size).reshape(base.shape)
+    memory = xp.ravel(labels, order="K")
+    offset = (_address(view) - _address(base)) // item
+    strides = tuple(s // item * 8 for s in view.strides)
+    flat = xp.lib.stride_tricks.as_strided(memory[offset:], view.shape, strides)
+    return xp.unravel_index(flat, base.shape)
+
+
+def _address(array: Any) -> int:
+    return array.__array_interface__["data"][0]

@@ -88,7 +88,7 @@ class Optimizer:
                 if set_to_none or param.grad is None:
                     param.grad = None
                 else:
-                    param.grad = backend.get_array_module(param.grad).zeros_like(param.grad)
+                    param.grad = backend.get_array_module(param.data).zeros_like(param.grad.data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters whose ``.grad`` is None are left alone.
@@ -108,7 +108,7 @@ class Optimizer:
                 state = self.state.get(param)
                 if state is None:
                     state = self.state[param] = self._init_state(param.data, group)
-                grad = -param.grad if group.get("maximize") else param.grad
+                grad = -param.grad.data if group.get("maximize") else param.grad.data
                 self._update(param.data, grad, state, group)
         return loss
 

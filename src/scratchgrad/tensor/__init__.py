@@ -31,7 +31,7 @@ class Tensor(TensorCore, ArithmeticMixin, ReduceMixin, MovementMixin, ConvertMix
         x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
         y = (x * x).sum()
         y.backward()
-        x.grad          # array([2., 4., 6.], dtype=float32)
+        x.grad          # tensor([2., 4., 6.])
     """
 
     __slots__ = ()

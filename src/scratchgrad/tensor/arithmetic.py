@@ -6,7 +6,9 @@ computed here on the arrays. ``alpha=`` scales the second operand of ``add``/``s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import numbers
+import operator
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..autograd import array_of, wrap
 from ..backend import get_array_module
@@ -17,6 +19,15 @@ from ..ops import shape as _shape
 
 if TYPE_CHECKING:
     from . import Tensor
+
+
+def _compare(t: Any, other: Any, op: Callable[[Any, Any], Any]) -> Any:
+    """A bool tensor of ``op(t, other)`` for a tensor, array or number; NotImplemented for anything else, so that
+    ``t == pytest.approx(2.2)`` asks the other side, as PyTorch's comparisons do."""
+    other = array_of(other)
+    if not (isinstance(other, numbers.Number) or (hasattr(other, "dtype") and hasattr(other, "shape"))):
+        return NotImplemented
+    return wrap(op(t.data, other))
 
 
 def _ndim(op: str, t: Any, ndim: int) -> Any:
@@ -85,8 +96,18 @@ class ArithmeticMixin:
     def mul(self, other: Any) -> Tensor:
         return _math.mul(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return _math.div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; ``rounding_mode="trunc"`` or ``"floor"`` rounds the quotient (zero gradient)."""
+        return _math.div(self, other) if rounding_mode is None else _pw.rounded_div(self, other, rounding_mode)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _pw.rounded_div(self, other, "floor")
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _pw.rounded_div(other, self, "floor")
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _pw.rounded_div(self, other, "floor")
 
     def pow(self, exponent: Any) -> Tensor:
         return _math.pow(self, exponent)
@@ -115,22 +136,22 @@ class ArithmeticMixin:
 
     # ---- comparisons and logic: bool tensors, no gradient ---------------------------------------------------
     def __lt__(self, other: Any) -> Tensor:
-        return wrap(self.data < array_of(other))
+        return _compare(self, other, operator.lt)
 
     def __le__(self, other: Any) -> Tensor:
-        return wrap(self.data <= array_of(other))
+        return _compare(self, other, operator.le)
 
     def __gt__(self, other: Any) -> Tensor:
-        return wrap(self.data > array_of(other))
+        return _compare(self, other, operator.gt)
 
     def __ge__(self, other: Any) -> Tensor:
-        return wrap(self.data >= array_of(other))
+        return _compare(self, other, operator.ge)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return wrap(self.data == array_of(other))
+        return _compare(self, other, operator.eq)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return wrap(self.data != array_of(other))
+        return _compare(self, other, operator.ne)
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 

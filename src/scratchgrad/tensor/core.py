@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .. import autograd, backend, grad_hooks
 from ..autograd import _no_scalar
@@ -43,6 +46,15 @@ class Size(tuple):
         return count
 
 
+_OPERATORS = {
+    np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul, np.true_divide: operator.truediv,
+    np.floor_divide: operator.floordiv, np.power: operator.pow, np.matmul: operator.matmul, np.less: operator.lt,
+    np.less_equal: operator.le, np.greater: operator.gt, np.greater_equal: operator.ge, np.equal: operator.eq,
+    np.not_equal: operator.ne,
+}
+"""The ufuncs that NumPy calls for ``array <op> tensor``: the tensor's operator answers instead."""
+
+
 def _is_python_data(value: Any) -> bool:
     return isinstance(value, (int, float, bool, list, tuple))
 
@@ -50,17 +62,30 @@ def _is_python_data(value: Any) -> bool:
 class TensorCore:
     """The slots every Tensor has and the methods that read them; the mixins beside it add the named ops."""
 
-    __slots__ = ("data", "grad", "requires_grad", "creator", "name", "_retain_grad", "_version", "__weakref__")
-    # Make ndarray <op> Tensor call our reflected operator instead of NumPy broadcasting over the Tensor.
-    __array_ufunc__ = None
+    __slots__ = ("data", "_grad", "requires_grad", "creator", "name", "_retain_grad", "_version", "_base",
+                 "__weakref__")
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy meeting a Tensor. ``array <op> tensor`` is the tensor op (a Tensor, in the graph); with ``out=``
+        (``p.data -= lr * p.grad``) the arrays are combined into ``out``; any other ufunc (``np.isfinite(t)``)
+        runs on the arrays and gives an array."""
+        out = kwargs.get("out")
+        if method == "__call__" and out is None and ufunc in _OPERATORS and not kwargs:
+            return _OPERATORS[ufunc](*[x if isinstance(x, (TensorCore, int, float)) else autograd.wrap(x)
+                                       for x in inputs])  # fmt: skip
+        if out is not None:
+            kwargs["out"] = tuple(o.data if isinstance(o, TensorCore) else o for o in out)
+        arrays = [x.data if isinstance(x, TensorCore) else x for x in inputs]
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        return out[0] if out is not None and len(out) == 1 else result
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
         if isinstance(data, TensorCore):
             data = data.data
         from_python = _is_python_data(data)
         array = backend.as_array(data, dtype=dtype)
-        if from_python and dtype is None and (array.dtype.kind == "f" or (requires_grad and array.dtype.kind in "iub")):
-            # Python floats are float64 in NumPy; like PyTorch we give them the default dtype instead.
+        if from_python and dtype is None and array.dtype.kind in "fiub":
+            # PyTorch's Tensor(data) is always of the default dtype (tensor(data) infers one instead).
             array = array.astype(backend.get_default_dtype())
         if requires_grad and array.dtype.kind not in "fc":
             raise TypeError(
@@ -68,25 +93,48 @@ class TensorCore:
                 "Convert first, e.g. Tensor(x.astype('float32'), requires_grad=True)."
             )
         self.data = array
-        self.grad: Any = None
+        self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.creator: autograd.Function | None = None
         self.name = name
         self._retain_grad = False
         self._version = [0]  # one cell, shared with the views of this tensor's memory
+        self._base: Tensor | None = None  # the tensor whose memory this one views (movement.py sets it)
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False, creator: autograd.Function | None = None) -> Tensor:
         """Fast constructor for op outputs: no conversion or checks (called once per op)."""
         t = object.__new__(cls)
         t.data = _no_scalar(data)
-        t.grad = None
+        t._grad = None
         t.requires_grad = requires_grad
         t.creator = creator
         t.name = None
         t._retain_grad = False
         t._version = [0]
+        t._base = None
         return t  # type: ignore[return-value]
+
+    @property
+    def grad(self) -> Tensor | None:
+        """d(output)/d(self) after ``backward()``: a Tensor of this tensor's shape, dtype and device, or None.
+
+        Backward adds into it; ``optimizer.zero_grad()`` sets it back to None. ``.grad.data`` is its array.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        array = value.data if isinstance(value, TensorCore) else _no_scalar(value)
+        if tuple(array.shape) != tuple(self.data.shape):
+            raise RuntimeError(
+                f"assigned grad has shape {tuple(array.shape)}, but the tensor has shape {tuple(self.data.shape)}: "
+                "a gradient must have the shape of its tensor"
+            )
+        self._grad = value if isinstance(value, TensorCore) and value.creator is None else autograd.wrap(array)
 
     @property
     def shape(self) -> Size:
@@ -156,14 +204,15 @@ class TensorCore:
         """Call ``hook(self)`` after each backward has added all of its gradient into this leaf's ``.grad``."""
         return grad_hooks.register_post_accumulate_grad_hook(self, hook)
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         Args:
             gradient: d(loss)/d(self); may be omitted when ``self`` holds one element (a scalar loss).
             retain_graph: keep the graph's saved arrays so ``backward`` can run through it again.
+            create_graph: must be False (no gradients of gradients; the error says so).
         """
-        autograd.backward(self, gradient, retain_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def __repr__(self) -> str:
         return tensor_repr(self)

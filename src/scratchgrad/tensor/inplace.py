@@ -22,6 +22,24 @@ if TYPE_CHECKING:
     from . import Tensor
 
 
+def _owner(array: Any) -> Any:
+    """The array that owns ``array``'s memory (NumPy and CuPy keep the owner, not the chain, as ``base``)."""
+    return array if array.base is None else array.base
+
+
+def _alias(t: Any, array: Any) -> Tensor:
+    """A tensor over ``array`` with ``t``'s place in the graph: the input of an op recorded on ``t``'s old value."""
+    alias = wrap(array)
+    alias.requires_grad, alias.creator, alias._version = t.requires_grad, t.creator, [t._version[0]]
+    return alias
+
+
+def _check_storable(out: Any, target: Any) -> None:
+    if out.dtype != target.dtype and not np.can_cast(out.dtype, target.dtype, "same_kind"):
+        raise TypeError(f"in-place result of dtype {out.dtype} cannot be stored in a tensor of dtype "
+                        f"{target.dtype}; use the out-of-place op instead")  # fmt: skip
+
+
 class InPlaceMixin:
     """add_, sub_, mul_, div_, clamp_, zero_, fill_, copy_ and item assignment."""
 
@@ -30,6 +48,7 @@ class InPlaceMixin:
     creator: Any
     requires_grad: bool
     _version: list[int]
+    _base: Any
 
     def _in_place(self, op: Callable[..., Tensor], *args: Any) -> Tensor:
         """Make this tensor ``op(self, *args)``: recorded in the graph when gradients flow, else in place."""
@@ -38,9 +57,7 @@ class InPlaceMixin:
         if not flows:
             with autograd.no_grad():
                 out = op(self, *args).data
-            if out.dtype != self.data.dtype and not np.can_cast(out.dtype, self.data.dtype, "same_kind"):
-                raise TypeError(f"in-place result of dtype {out.dtype} cannot be stored in a tensor of dtype "
-                                f"{self.data.dtype}; use the out-of-place op instead")  # fmt: skip
+            _check_storable(out, self.data)
             self.data[...] = out
             self._version[0] += 1
             return self  # type: ignore[return-value]
@@ -49,12 +66,42 @@ class InPlaceMixin:
                 "a leaf tensor that requires grad cannot be changed in place: its gradient would refer to values "
                 "that no longer exist. Change it under no_grad() (as an optimizer does) or work on a clone()."
             )
-        before = wrap(self.data)  # the old value, as the input of the recorded op
-        before.requires_grad, before.creator, before._version = self.requires_grad, self.creator, [self._version[0]]
-        out = op(before, *args)
+        base = self._base
+        if base is not None and _owner(self.data) is _owner(base.data):
+            return self._in_place_on_view(base, op, args)
+        out = op(_alias(self, self.data), *args)  # the old value as the input of the recorded op
         self.data, self.creator, self.requires_grad = out.data, out.creator, True
         self._version = [self._version[0] + 1]  # new memory: no longer a view, so its own counter
+        self._base = None
         out.creator.out_version = self._version[0]
+        return self  # type: ignore[return-value]
+
+    def _in_place_on_view(self, base: Tensor, op: Callable[..., Tensor], args: tuple[Any, ...]) -> Tensor:
+        """``op`` on a view while gradients flow, as PyTorch does it: the new values are written into the base's
+        memory (every view of it sees them), the base's history becomes "the old base with this region replaced",
+        and the view's becomes "that region of the new base"."""
+        if base.requires_grad and base.creator is None:
+            raise RuntimeError(
+                "a view of a leaf tensor that requires grad cannot be changed in place: the leaf's gradient would "
+                "refer to values that no longer exist. Change it under no_grad() or work on a clone()."
+            )
+        where = _shape.positions(base.data, self.data)
+        if where is None:
+            raise RuntimeError(
+                f"in-place change of a view (shape {tuple(self.data.shape)}) that repeats elements of its base (an "
+                "expand()ed view) or of a base that is not one block of memory; use the out-of-place op instead"
+            )
+        before = _alias(self, self.data.copy())  # a copy: the op may save it, and the memory is written below
+        out = op(before, *args)
+        _check_storable(out.data, self.data)
+        new_base = _shape.setitem(_alias(base, base.data), where, out)
+        base.data[...] = new_base.data
+        self._version[0] += 1  # the cell base and all its views share: whoever saved the old values will refuse
+        base.creator, base.requires_grad = new_base.creator, True
+        new_base.creator.out_version = self._version[0]
+        region = _shape.getitem(base, where)
+        self.creator, self.requires_grad = region.creator, True
+        region.creator.out_version = self._version[0]
         return self  # type: ignore[return-value]
 
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
@@ -68,6 +115,19 @@ class InPlaceMixin:
 
     def div_(self, other: Any) -> Tensor:
         return self._in_place(_math.div, other)
+
+    # ``t += x`` changes t itself, as in PyTorch (an alias sees it; under no_grad it is an update in place).
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         return self._in_place(lambda x: _math.clip(x, min, max))

@@ -20,10 +20,13 @@ def _at(dim: int, index: Any) -> tuple[Any, ...]:
 
 
 def _view(t: Any, out: Any) -> Any:
-    """``out``, sharing ``t``'s version counter when its array is a view of ``t``'s memory, so an in-place change
-    through either one is seen by backward wherever the other was saved."""
-    if out.data.base is not None:
+    """``out``, marked as a view of ``t``'s memory when its array is one: it shares ``t``'s version counter, so an
+    in-place change through either one is seen by backward wherever the other was saved, and knows its base, so an
+    in-place change to it while gradients flow rewrites the base's history too (``inplace.py``)."""
+    owner = t.data if t.data.base is None else t.data.base
+    if out.data.base is not None and out.data.base is owner:
         out._version = t._version
+        out._base = t if t._base is None else t._base
     return out
 
 

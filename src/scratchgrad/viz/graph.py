@@ -117,7 +117,7 @@ class _Builder:
             return ""
         text = _html(_values(x.data))
         if x.grad is not None:
-            text += f'<br/><font color="red">{_html(_values(x.grad))}</font>'
+            text += f'<br/><font color="red">{_html(_values(x.grad.data))}</font>'
         return f" [label=<{text}>]"
 
 
@@ -129,7 +129,7 @@ def _dot(outputs: Sequence[Tensor], functions: Sequence[Any], made: Mapping[int,
     for y in outputs:
         node = b.tensor(y, y.creator)
         if show_values and y.grad is not None:  # the gradient the backward pass started from, after the output
-            b.lines.append(f'  {node}_grad [shape=plaintext, fontcolor=red, label={_quote(_values(y.grad))}];')
+            b.lines.append(f'  {node}_grad [shape=plaintext, fontcolor=red, label={_quote(_values(y.grad.data))}];')
             b.lines.append(f"  {node} -> {node}_grad [style=dashed, color=red, dir=back];")
     header = ["digraph {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];',
               '  edge [fontname="Helvetica", fontsize=10];']
