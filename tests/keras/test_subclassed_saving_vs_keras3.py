@@ -225,3 +225,20 @@ def test_a_registered_layer_in_a_functional_model_goes_both_ways(keras3, tmp_pat
         loaded = loader.models.load_model(tmp_path / f"{side}.keras")
         np.testing.assert_allclose(np.asarray(loaded.predict(X, verbose=0)), np.asarray(other.predict(X, verbose=0)),
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_get_config_and_from_config_make_each_kind_of_model_again():
+    inputs = keras.Input((7,))
+    models = [keras.Sequential([keras.Input((7,)), keras.layers.Dense(2)], name="seq"),
+              keras.Model(inputs, keras.layers.Dense(2)(inputs), name="fun"), Plain(units=4, scale=3.0, name="p")]
+    for model in models:
+        model(X[:1])
+        again = type(model).from_config(model.get_config())
+        assert type(again) is type(model) and again.name == model.name
+        again(X[:1])
+        assert [w.shape for w in again.get_weights()] == [w.shape for w in model.get_weights()]
+    assert models[2].get_config()["scale"] == 3.0
+    with pytest.raises(ValueError, match="dtype must be 'float32'"):
+        Plain(dtype="float64")
+    with pytest.raises(TypeError, match=r"Plain.from_config: Plain\(\*\*config\) failed"):
+        Plain.from_config({"units": 2, "colour": "red"})
