@@ -256,13 +256,13 @@ def _accumulate_leaf(tensor: Any, grad: Any, handed_out: set[int]) -> None:
     fresh = grad.dtype == data.dtype and grad.strides == data.strides and grad.base is None
     if held is None and fresh and id(grad) not in handed_out:  # already an array of its own, as wanted
         handed_out.add(id(grad))
-        tensor.grad = grad
+        tensor._grad = _Tensor._make(grad)  # (the shape is the tensor's: no need for the setter's checks)
         return
     own = backend.get_array_module(data).empty_like(data, order="C" if 0 in data.strides else "K")
     if held is None:
         own[...] = grad
         handed_out.add(id(own))
-        tensor.grad = own
+        tensor._grad = _Tensor._make(own)
     else:
         backend.get_array_module(data).add(held, grad, out=own)
         tensor.grad.data = own  # the same Tensor, as PyTorch adds into .grad: whoever holds it sees the sum

@@ -57,9 +57,12 @@ def zero_dim_follows(a: Any, b: Any) -> tuple[Any, Any]:
     int32; ``int64 tensor * float64 0-d`` stays float64 (the 0-d operand is of a higher category).
     """
     xa, xb = array_of(a), array_of(b)
-    da, db = getattr(xa, "dtype", None), getattr(xb, "dtype", None)
-    if da is None or db is None or da == db or (xa.ndim == 0) == (xb.ndim == 0):
+    try:
+        if (xa.ndim == 0) == (xb.ndim == 0) or xa.dtype == xb.dtype:  # the common case, settled here
+            return a, b
+    except AttributeError:  # a Python number: NumPy's weak scalars already follow PyTorch
         return a, b
+    da, db = xa.dtype, xb.dtype
     if xa.ndim == 0:
         return (_to(a, db), b) if _CATEGORY[da.kind] <= _CATEGORY[db.kind] else (a, b)
     return (a, _to(b, da)) if _CATEGORY[db.kind] <= _CATEGORY[da.kind] else (a, b)
