@@ -148,3 +148,23 @@ def test_weighted_metrics_weigh_by_sample_weight_as_keras3(keras3, outputs):
     assert_same_logs(history, theirs.fit(x, y, **kwargs).history)
     expected = theirs.evaluate(x, y, sample_weight=sample_weight, verbose=0, return_dict=True)
     assert_same_logs(ours.evaluate(x, y, sample_weight=sample_weight, verbose=0, return_dict=True), expected)
+
+
+def test_batches_of_x_y_and_sample_weight_from_a_generator_weigh_as_keras3(keras3):
+    x, (labels, _), w1, _ = data()
+
+    def batches():
+        while True:
+            for i in range(0, len(x), 8):
+                yield x[i : i + 8], labels[i : i + 8], w1[i : i + 8]
+
+    models = [K.Sequential([K.Input((3,)), K.layers.Dense(3, activation="softmax")]) for K in (keras3, keras)]
+    models[0].set_weights(models[1].get_weights())
+    for K, model in zip((keras3, keras), models):
+        model.compile(optimizer=K.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      weighted_metrics=["accuracy"])
+    theirs, ours = models
+    kwargs = dict(steps_per_epoch=5, epochs=2, verbose=0)
+    assert_same_logs(ours.fit(batches(), **kwargs).history, theirs.fit(batches(), **kwargs).history)
+    expected = theirs.evaluate(batches(), steps=5, verbose=0, return_dict=True)
+    assert_same_logs(ours.evaluate(batches(), steps=5, verbose=0, return_dict=True), expected)

@@ -65,6 +65,8 @@ class BatchSource:
             self.first_x = _pair(first, where)[0]
             self._pending = [first]
         self.convert: Callable[[Any, Any], tuple[Any, Any]] = lambda x, y: (x, y)
+        # Hands a batch's sample weights (None when it has none) to the loss, with the batch's x and y.
+        self.weigh: Callable[[Any, Any, Any], None] = lambda x, y, w: None
 
     def __len__(self) -> int:
         return self.steps
@@ -90,6 +92,7 @@ class BatchSource:
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         for batch in self._batches():
             x, t = self.convert(*_pair(batch, self.where))
+            self.weigh(x, batch[1], batch[2] if len(batch) > 2 else None)
             yield Tensor(backend.as_array(np.asarray(x))), Tensor(backend.as_array(np.asarray(t)))
 
 

@@ -262,6 +262,12 @@ class Training:
         batches = BatchSource(source, steps, where, shuffle)
         objective = self._prepare("training", batches.first_x)[0]
         batches.convert = lambda x, y: (self._inputs(x), objective.targets(y))
+
+        def weigh(x: Any, y: Any, w: Any) -> None:  # a batch (x, y, sample_weight): its loss weighed by w
+            n = len(symbolic.flatten(x)[0])
+            objective.batch_weights = None if w is None else self._sample_weights(objective, y, w, None, n, where)
+
+        batches.weigh = weigh
         return objective, batches
 
     def evaluate(
