@@ -20,15 +20,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from ... import backend, parallel
+from ...autograd import grad_array
 from ...distributed import group as _pg
 from ...distributed.progress import Progress
-
-try:
-    from ...autograd import grad_array
-except ImportError:  # autograd before .grad became a Tensor: .grad is the array itself (remove once it is gone)
-
-    def grad_array(tensor: Any) -> Any:
-        return tensor.grad
 
 FIRST_BUCKET_BYTES = 2**20
 """The first bucket's cap (PyTorch's default): small, so its all-reduce starts after the last layer's backward."""
