@@ -9,7 +9,8 @@ feeds any core optimizer and ``model.state_dict()`` has keys such as ``conv2d.we
 
 Data is channels-last (N, H, W, C) at the model's edges; inside, 4-D tensors run as (N, C, H, W).
 
-``compile``, ``fit`` and ``evaluate`` (faces of ``scratchgrad.train.Trainer``) are in ``training.py``.
+``compile``, ``fit`` and ``evaluate`` (faces of ``scratchgrad.train.Trainer``) are in ``training.py``; configs and
+files (``get_config``, ``save``, ``save_weights``, ``export``) in ``model_files.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .. import backend
-from .. import io as sgio
 from ..autograd import Tensor, no_grad
 from ..nn import Module
 from . import losses, symbolic
@@ -34,12 +34,13 @@ from .base import (
     unique_name,
 )
 from .callbacks import History
-from .custom_saving import check_dtype, init_arguments, model_config, model_from_config
+from .custom_saving import check_dtype, init_arguments
+from .model_files import ModelFiles
 from .summary import print_summary
 from .training import Training
 
 
-class Model(Training, Module):
+class Model(Training, ModelFiles, Module):
     """A Keras model. ``keras.Model(inputs, outputs, name=...)`` builds a functional model; subclass it to write
     the forward pass yourself::
 
@@ -76,17 +77,6 @@ class Model(Training, Module):
         check_dtype(dtype, f'Model "{name}"')
         self._init_model(name or symbolic.default_name(type(self).__name__))
         self._trainable = bool(trainable)
-
-    def get_config(self) -> dict[str, Any]:
-        """The arguments that make this model again (``type(model).from_config(config)``): ``name``, ``trainable``
-        and ``dtype``; a subclass adds its own in its ``get_config`` (or, without one, the plain values its
-        ``__init__`` was called with are used, as in Keras)."""
-        return model_config(self)
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Model:
-        """The model ``get_config`` describes: ``cls(**config)`` for a subclass."""
-        return model_from_config(cls, config, custom_objects)
 
     def _init_model(self, name: str) -> None:
         object.__setattr__(self, "_tracked", {})
@@ -322,47 +312,6 @@ class Model(Training, Module):
         for layer, size in zip(self.layers, sizes):
             layer.set_weights(weights[start : start + size])
             start += size
-
-    def save(self, filepath: str) -> None:
-        """Save the model to a ``.keras`` file in Keras 3's format (config and weights; Keras 3 loads it)."""
-        from .saving import save_model
-
-        save_model(self, filepath)
-
-    def save_weights(self, filepath: str) -> None:
-        """Save the weights, atomically: Keras 3's HDF5 layout for a ``.weights.h5`` path, else a safetensors file
-        keyed by layer name in PyTorch's layouts."""
-        self._require_built("save_weights")
-        if str(filepath).endswith(".weights.h5"):
-            from .saving import save_weights
-
-            save_weights(self, filepath)
-        else:
-            sgio.save_weights(self, filepath)
-
-    def load_weights(self, filepath: str) -> None:
-        """Load weights saved by ``save_weights`` (or by Keras 3, for ``.weights.h5``) from a model with the same
-        layers."""
-        self._require_built("load_weights")
-        if str(filepath).endswith(".weights.h5"):
-            from .saving import load_weights
-
-            load_weights(self, filepath)
-        else:
-            sgio.load_into(self, filepath)
-
-    def export(self, filepath: str, format: str = "onnx") -> None:  # noqa: A002  (Keras's argument name)
-        """Write the model for inference elsewhere, batch size left open: format="onnx" (ONNX Runtime and
-        other engines; needs the ``onnx`` extra). Input and output stay channels-last, as the model takes them."""
-        from .. import onnx as sg_onnx
-
-        if format != "onnx":
-            raise ValueError(f"export: format must be 'onnx' (the only one here); received format={format!r}")
-        self._require_built("export")
-        shapes = self.input_shape if isinstance(self.input_shape, list) else [self.input_shape]
-        examples = tuple(np.zeros((1, *s[1:]), dtype=backend.get_default_dtype()) for s in shapes)
-        outputs = len(self.output_shape) if isinstance(self.output_shape, list) else 1
-        sg_onnx.export(self, examples, filepath, dynamic_axes=sg_onnx.dynamic_batch(len(examples), outputs))
 
     # ---- display ---------------------------------------------------------------------------------------
     def summary(
