@@ -50,3 +50,15 @@ def test_only_leaves_take_the_hook():
     y = sg.ones(2, requires_grad=True) * 2
     with pytest.raises(RuntimeError, match="only a leaf tensor"):
         y.register_post_accumulate_grad_hook(print)
+
+
+def test_removing_the_last_hook_leaves_backward_nothing_to_count():
+    from scratchgrad import grad_hooks
+
+    x = sg.tensor([1.0], requires_grad=True)
+    first = x.register_post_accumulate_grad_hook(lambda leaf: None)
+    second = x.register_post_accumulate_grad_hook(lambda leaf: None)
+    first.remove()
+    assert grad_hooks.has_hooks()
+    second()  # a handle is also callable, as a module hook's is
+    assert not grad_hooks.has_hooks()

@@ -5,19 +5,24 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
-_post_accumulate_hooks: dict[int, list[Callable[[Any], None]]] = {}
+_post_accumulate_hooks: dict[int, dict[object, Callable[[Any], None]]] = {}
 """Per leaf (by id, dropped with the leaf): what ``Tensor.register_post_accumulate_grad_hook`` registered."""
 
 
 class RemovableHandle:
-    """What registering a hook returns: ``remove()`` unregisters it."""
+    """Registers ``hook`` in ``table`` (run in registration order); ``remove()`` (PyTorch's spelling) or calling
+    the handle takes it out, and calls ``on_empty`` when that leaves the table empty."""
 
-    def __init__(self, hooks: list, hook: Callable):
-        self._hooks, self._hook = hooks, hook
+    def __init__(self, table: dict, hook: Callable[..., Any], on_empty: Callable[[], Any] | None = None):
+        self.table, self.key, self.on_empty = table, object(), on_empty
+        table[self.key] = hook
 
     def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+        self.table.pop(self.key, None)
+        if not self.table and self.on_empty is not None:
+            self.on_empty()
+
+    __call__ = remove
 
 
 def has_hooks() -> bool:
@@ -36,12 +41,17 @@ def register_post_accumulate_grad_hook(leaf: Any, hook: Callable[[Any], None]) -
             "register_post_accumulate_grad_hook: only a leaf tensor that requires grad accumulates a .grad; "
             f"this tensor has requires_grad={leaf.requires_grad} and grad_fn={leaf.creator}"
         )
-    if id(leaf) not in _post_accumulate_hooks:
-        _post_accumulate_hooks[id(leaf)] = []
-        weakref.finalize(leaf, _post_accumulate_hooks.pop, id(leaf), None)
-    hooks = _post_accumulate_hooks[id(leaf)]
-    hooks.append(hook)
-    return RemovableHandle(hooks, hook)
+    key = id(leaf)
+    if key not in _post_accumulate_hooks:
+        _post_accumulate_hooks[key] = {}
+        weakref.finalize(leaf, _post_accumulate_hooks.pop, key, None)
+    table = _post_accumulate_hooks[key]
+
+    def forget() -> None:  # backward counts gradients only while some leaf has a hook
+        if _post_accumulate_hooks.get(key) is table:
+            del _post_accumulate_hooks[key]
+
+    return RemovableHandle(table, hook, forget)
 
 
 class PostAccumulate:
@@ -71,5 +81,5 @@ class PostAccumulate:
 
     def _run(self, leaf: Any) -> None:
         self.waiting.pop(id(leaf), None)
-        for hook in list(_post_accumulate_hooks.get(id(leaf), ())):
+        for hook in list(_post_accumulate_hooks.get(id(leaf), {}).values()):
             hook(leaf)

@@ -32,6 +32,8 @@ keras.distribution.set_distribution(keras.distribution.DataParallel())
 assert keras.distribution.list_devices() == [f"cpu:{r}" for r in range(size)]
 sg.manual_seed(10 + rank)  # each rank its own weights and shuffling: fit must take rank 0's
 ours, history, evaluated = fit(2, [keras.callbacks.CSVLogger(os.path.join(out, f"log_{rank}.csv"))])
+from scratchgrad import grad_hooks
+assert not grad_hooks.has_hooks(), "fit and evaluate left DistributedDataParallel's gradient hooks behind"
 gathered = [sg.tensor(np.empty_like(ours)) for _ in range(size)]
 dist.all_gather(gathered, sg.tensor(ours))
 assert all(np.array_equal(g.numpy(), ours) for g in gathered), "replicas differ across ranks"

@@ -228,6 +228,7 @@ class Training:
             stoppers[0].terminate(trainer.global_step % max(len(loader), 1))
         finally:
             self.eval()
+            trainer.close()
         self.history = history
         return history
 
@@ -296,7 +297,11 @@ class Training:
     def _evaluated(self, objective: losses.Objective, loader: Any, verbose: Any, return_dict: bool) -> Any:
         if objective.tracker is not None:
             objective.tracker.reset()
-        logs = self._trainer(objective, loader).evaluate(loader)
+        trainer = self._trainer(objective, loader)
+        try:
+            logs = trainer.evaluate(loader)
+        finally:
+            trainer.close()
         if objective.tracker is not None:
             logs.update(objective.tracker.results(prefix_val=False))
         logs = keras_logs(logs, self._renames)
@@ -323,6 +328,7 @@ class Training:
             loss, scores = trainer.train_step(xb, tb)
         finally:
             self.eval()
+            trainer.close()
         logs = {"loss": loss}
         if self._metrics:
             logs["accuracy"] = correct_count(scores, tb) / len(xb)

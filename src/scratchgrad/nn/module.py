@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 from ..device import move
+from ..grad_hooks import RemovableHandle
 from ..tensor.convert import to_arguments
 from .state import IncompatibleKeys, _array, _warn_non_finite
 
@@ -311,19 +312,6 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
-
-
-class RemovableHandle:
-    """Registers ``hook`` in ``table``; ``remove()`` (PyTorch's spelling) or calling the handle takes it out."""
-
-    def __init__(self, table: dict, hook: Callable[..., Any]):
-        self.table, self.key = table, object()
-        table[self.key] = hook
-
-    def remove(self) -> None:
-        self.table.pop(self.key, None)
-
-    __call__ = remove
 
 
 class Sequential(Module):

@@ -90,6 +90,13 @@ class Trainer:
         if self.ranks > 1:
             parallel.setup(self)
 
+    def close(self) -> None:
+        """Detach from the model: remove the gradient hooks that ``DistributedDataParallel`` put on its parameters
+        (a model trained by several trainers in turn, as Keras's ``fit`` calls are, would collect them)."""
+        if self.step_model is not self.model:
+            self.step_model.reducer.remove()
+            self.step_model = self.model
+
     def log(self, message: str) -> None:
         if self._log is not None:
             self._log(message)
