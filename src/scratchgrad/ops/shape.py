@@ -220,4 +220,6 @@ def positions(base: Any, view: Any) -> tuple[Any, ...] | None:
 
 
 def _address(array: Any) -> int:
-    return array.__array_interface__["data"][0]
+    """Where the array's first element lives (NumPy's interface, or CUDA's for a CuPy array)."""
+    interface = getattr(array, "__array_interface__", None) or array.__cuda_array_interface__
+    return interface["data"][0]
