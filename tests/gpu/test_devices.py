@@ -29,7 +29,15 @@ METHODS = {
     "movement": lambda a, b: sg.cat([a, b], dim=1).reshape(-1).view(2, -1).t().flatten()[::3].unsqueeze(0).squeeze(),
     "stack_split": lambda a, b: sg.stack([a, b]).permute(2, 0, 1).split(1, dim=0)[1].sum(),
     "indexing": lambda a, b: a[a > 0].sum() + a[:, 1:3].sum() + a[sg.tensor([0, 2]).to(a.device)].sum(),
+    "in_place_on_views": lambda a, b: _in_place_on_views(a, b),
 }
+
+
+def _in_place_on_views(a, b):
+    c = a * 1.0
+    c.t()[1].mul_(b[0, :3])  # a view's change reaches its base's memory and history
+    c[1:] += b[1:]
+    return c
 
 
 def _both(name: str):
