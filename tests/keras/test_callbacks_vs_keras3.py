@@ -111,6 +111,26 @@ def test_model_checkpoint_best_only_saves_the_same_epochs(keras3, tmp_path):
         tmp_path / "keras" / saved["keras"][-1]).predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 
 
+def test_checkpoint_and_plateau_messages_are_what_keras3_prints(keras3, tmp_path, capsys):
+    def make(K, model):
+        folder = tmp_path / K.__name__
+        folder.mkdir()
+        return [K.callbacks.ModelCheckpoint(str(folder / "m.keras"), monitor="val_loss", save_best_only=True,
+                                            verbose=1),
+                K.callbacks.ModelCheckpoint(str(folder / "w-{epoch}.weights.h5"), save_weights_only=True, verbose=1),
+                K.callbacks.ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5, min_delta=0.2, verbose=1)]
+
+    x, y, val = data()
+    printed = []
+    for K, model in zip((keras3, keras), pair(keras3, lr=0.8)):
+        model.fit(x, y, batch_size=8, epochs=4, shuffle=False, validation_data=val, verbose=0,
+                  callbacks=make(K, model))
+        printed.append(capsys.readouterr().out.replace(str(tmp_path), "").replace("scratchgrad.keras", "keras"))
+    assert printed[1] == printed[0]
+    assert "val_loss improved from None to" in printed[0] and "did not improve" in printed[0]
+    assert "ReduceLROnPlateau reducing learning rate" in printed[0]
+
+
 def test_early_stopping_restores_the_best_weights(keras3):
     runs = fit_both(keras3, lambda K, m: [K.callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=0.01,
                                                                      restore_best_weights=True)], epochs=20, lr=1.5)

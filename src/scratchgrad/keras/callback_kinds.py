@@ -55,28 +55,27 @@ class ModelCheckpoint(Callback):
         if save_freq != "epoch":
             raise ValueError(f'ModelCheckpoint: only save_freq="epoch" is supported; received {save_freq!r}')
         self.better = _improves(mode, monitor)
-        worst = -math.inf if self.better(1.0, 0.0) else math.inf
-        self.best = worst if initial_value_threshold is None else initial_value_threshold
+        self.best = initial_value_threshold  # None until the first value, which always improves (Keras 3)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
         path = self.filepath.format(epoch=epoch + 1, **logs)
+        say = (lambda text: print(f"\nEpoch {epoch + 1}: {text}", flush=True)) if self.verbose else (lambda text: None)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
                 print(f"Can save best model only with {self.monitor} available, skipping.", flush=True)
                 return
-            if not self.better(current, self.best):
-                if self.verbose:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}", flush=True)
+            best = "None" if self.best is None else f"{self.best:.5f}"
+            if self.best is not None and not self.better(current, self.best):
+                say(f"{self.monitor} did not improve from {best}")
                 return
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, saving "
-                      f"model to {path}", flush=True)
+            say(f"{self.monitor} improved from {best} to {current:.5f}, saving model to {path}")
             self.best = current
-        elif self.verbose:
-            print(f"Epoch {epoch + 1}: saving model to {path}", flush=True)
+        else:
+            say(f"saving model to {path}")
         (self.model.save_weights if self.save_weights_only else self.model.save)(path)
+        say(f"finished saving model to {path}")
 
 
 class ReduceLROnPlateau(Callback):
@@ -112,11 +111,11 @@ class ReduceLROnPlateau(Callback):
         elif self.cooldown_counter <= 0:
             self.wait += 1
             if self.wait >= self.patience:
-                old = float(optimizer.learning_rate)
+                old = float(np.float32(optimizer.learning_rate))  # what a float32 variable holds, as Keras reads it
                 if old > np.float32(self.min_lr):
                     optimizer.learning_rate = new = max(old * self.factor, self.min_lr)
                     if self.verbose:
-                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.", flush=True)
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.", flush=True)
                     self.cooldown_counter, self.wait = self.cooldown, 0
 
 
