@@ -23,6 +23,20 @@ import scratchgrad as sg
         lambda L: L.Tensor([1, 2]),
         lambda L: L.Tensor([[True, False]]),
         lambda L: L.tensor([1, 2]) / 2,
+        lambda L: L.tensor([1.0, 2.0], dtype=L.float16) + L.tensor([1, 2]),  # the higher kind's dtype, any dims
+        lambda L: L.tensor([1, 2]) * L.tensor(2.0, dtype=L.float16),
+        lambda L: L.tensor([True, False]) + L.tensor([1, 2], dtype=L.int16),
+        lambda L: L.tensor([1.0, 2.0]) ** L.tensor(2.0, dtype=L.float64),
+        lambda L: L.tensor([1, 2], dtype=L.int8) ** L.tensor(2),
+        lambda L: L.tensor([1, 2]) * np.float64(2.5),  # a NumPy number is a Python number
+        lambda L: np.float64(2) * L.tensor([1.0, 2.0]),
+        lambda L: np.float32(3) / L.tensor([1.0, 2.0]) - np.int64(1),
+        lambda L: L.tensor([7.0, -7.0]) // L.tensor([2, 3]),
+        lambda L: L.tensor([7, -7]) // 2.5,
+        lambda L: 7.5 // L.tensor([2, -3]),
+        lambda L: L.tensor([7, -7], dtype=L.int32) // L.tensor(2),
+        lambda L: L.tensor([7, -7]).div(2.5, rounding_mode="trunc"),
+        lambda L: L.tensor([7.0, -7.0, 0.0]) // 0,
     ],
 )
 def test_promotion_matches_torch(torch, code):
@@ -105,3 +119,11 @@ def test_create_graph_is_refused_with_the_reason():
         y.backward(create_graph=True)
     (g,) = sg.autograd.grad(y, x)
     assert g.tolist() == [2.0, 4.0]
+
+
+def test_integer_division_by_zero_is_an_error_as_in_torch(torch):
+    for lib, error in ((sg, ZeroDivisionError), (torch, RuntimeError)):
+        with pytest.raises(error):
+            lib.tensor([7, -7]) // 0
+        with pytest.raises(error):
+            lib.tensor([7, -7]).div(lib.tensor([1, 0]), rounding_mode="trunc")

@@ -14,7 +14,7 @@ import numpy as np
 from .. import parallel
 from ..autograd import Function
 from ..backend import get_array_module
-from .promotion import Cast, cast, weak_float, zero_dim_follows  # noqa: F401  (cast is one of the ops)
+from .promotion import Cast, cast, torch_operands, weak_float  # noqa: F401  (cast is one of the ops)
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -47,7 +47,7 @@ class Add(Function):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    return Add()(*zero_dim_follows(a, b))
+    return Add()(*torch_operands(a, b))
 
 
 class Sub(Function):
@@ -63,7 +63,7 @@ class Sub(Function):
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    return Sub()(*zero_dim_follows(a, b))
+    return Sub()(*torch_operands(a, b))
 
 
 class Mul(Function):
@@ -80,7 +80,7 @@ class Mul(Function):
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    return Mul()(*zero_dim_follows(a, b))
+    return Mul()(*torch_operands(a, b))
 
 
 class Div(Function):
@@ -99,7 +99,7 @@ class Div(Function):
 
 
 def div(a: Any, b: Any) -> Tensor:
-    return Div()(*zero_dim_follows(a, b))
+    return Div()(*torch_operands(a, b))
 
 
 class Neg(Function):
@@ -135,7 +135,7 @@ class Pow(Function):
 
 
 def pow(x: Any, c: Any) -> Tensor:  # noqa: A001  (the field's name for it)
-    return Pow()(x, c)
+    return Pow()(*torch_operands(x, c))
 
 
 class MatMul(Function):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..autograd import Function
 from ..backend import get_array_module
 from ..device import move, of_array
 from .math import unbroadcast
+from .promotion import torch_operands, weak_float
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -104,14 +107,18 @@ class RoundedDiv(Function):
         self.rounding_mode = rounding_mode
 
     def forward(self, a, b):
-        xp = get_array_module(a)
+        xp = get_array_module(a, b)
         self.shapes = (xp.shape(a), xp.shape(b))
-        if self.rounding_mode == "floor":
-            return xp.floor_divide(a, b)
-        if xp.result_type(a, b).kind in "iu":  # exact: floor, then one step back toward zero where signs differ
-            q = xp.floor_divide(a, b)
-            return q + ((xp.remainder(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
-        return xp.trunc(xp.true_divide(a, b))
+        exact = xp.result_type(a, b).kind in "iub"
+        if exact and not xp.all(b):
+            raise ZeroDivisionError(f"{self.rounding_mode} division of integers by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):  # floats divided by zero give inf or nan, quietly
+            if self.rounding_mode == "floor":
+                return weak_float(xp.floor_divide(a, b), a, b)
+            if exact:  # floor, then one step back toward zero where the signs differ
+                q = xp.floor_divide(a, b)
+                return q + ((xp.remainder(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
+            return weak_float(xp.trunc(xp.true_divide(a, b)), a, b)
 
     def backward(self, gy):
         xp = get_array_module(gy)
@@ -126,7 +133,7 @@ def rounded_div(a: Any, b: Any, rounding_mode: str) -> Tensor:
         raise ValueError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor'; received {rounding_mode!r}"
         )
-    return RoundedDiv(rounding_mode)(a, b)
+    return RoundedDiv(rounding_mode)(*torch_operands(a, b))
 
 
 class Clone(Function):

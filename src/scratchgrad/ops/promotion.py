@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 _FLOAT64 = np.dtype(np.float64)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-"""bool < integer < floating < complex: a 0-d tensor of a higher category than the others still sets the kind."""
+"""bool < integer < floating < complex: PyTorch's categories."""
 
 
 class Cast(Function):
@@ -50,22 +50,31 @@ def weak_float(y: Any, a: Any, b: Any) -> Any:
     return y
 
 
-def zero_dim_follows(a: Any, b: Any) -> tuple[Any, Any]:
-    """``(a, b)`` with a 0-d operand cast to the dtype of a dimensioned one of its category or higher.
+def torch_operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """``(a, b)`` cast where PyTorch's promotion differs from NumPy's; NumPy's arithmetic then gives PyTorch's dtype.
 
-    ``float32 tensor * float64 0-d tensor`` is float32 in PyTorch (float64 in NumPy); ``int32 + int64 0-d`` is
-    int32; ``int64 tensor * float64 0-d`` stays float64 (the 0-d operand is of a higher category).
+    A NumPy number counts as a Python number (weak). Of two kinds (bool < integer < floating), the higher one's
+    dtype wins whatever the dims (``float16 tensor + int64 tensor`` is float16; NumPy widens to float64). Of one
+    kind, a 0-d operand takes a dimensioned one's dtype (``float32 * float64 0-d`` is float32, ``int32 + int64 0-d``
+    int32); two dimensioned or two 0-d operands widen as in NumPy.
     """
+    if isinstance(a, np.generic):
+        a = a.item()
+    if isinstance(b, np.generic):
+        b = b.item()
     xa, xb = array_of(a), array_of(b)
     try:
-        if (xa.ndim == 0) == (xb.ndim == 0) or xa.dtype == xb.dtype:  # the common case, settled here
-            return a, b
+        da, db = xa.dtype, xb.dtype
     except AttributeError:  # a Python number: NumPy's weak scalars already follow PyTorch
         return a, b
-    da, db = xa.dtype, xb.dtype
-    if xa.ndim == 0:
-        return (_to(a, db), b) if _CATEGORY[da.kind] <= _CATEGORY[db.kind] else (a, b)
-    return (a, _to(b, da)) if _CATEGORY[db.kind] <= _CATEGORY[da.kind] else (a, b)
+    if da == db:  # the common case, settled here
+        return a, b
+    ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
+    if ka != kb:
+        return (_to(a, db), b) if ka < kb else (a, _to(b, da))
+    if (xa.ndim == 0) == (xb.ndim == 0):
+        return a, b
+    return (_to(a, db), b) if xa.ndim == 0 else (a, _to(b, da))
 
 
 def _to(x: Any, dtype: Any) -> Any:

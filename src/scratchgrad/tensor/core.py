@@ -55,6 +55,14 @@ _OPERATORS = {
 """The ufuncs that NumPy calls for ``array <op> tensor``: the tensor's operator answers instead."""
 
 
+def _operand(x: Any) -> Any:
+    """A tensor stays; a NumPy number is a Python number, as PyTorch takes it (and its own operator would call
+    NumPy again); an array becomes a tensor."""
+    if isinstance(x, TensorCore):
+        return x
+    return x.item() if isinstance(x, np.generic) else autograd.wrap(x)
+
+
 def _is_python_data(value: Any) -> bool:
     return isinstance(value, (int, float, bool, list, tuple))
 
@@ -71,8 +79,7 @@ class TensorCore:
         runs on the arrays and gives an array."""
         out = kwargs.get("out")
         if method == "__call__" and out is None and ufunc in _OPERATORS and not kwargs:
-            return _OPERATORS[ufunc](*[x if isinstance(x, (TensorCore, int, float)) else autograd.wrap(x)
-                                       for x in inputs])  # fmt: skip
+            return _OPERATORS[ufunc](*[_operand(x) for x in inputs])
         if out is not None:
             kwargs["out"] = tuple(o.data if isinstance(o, TensorCore) else o for o in out)
         arrays = [x.data if isinstance(x, TensorCore) else x for x in inputs]
