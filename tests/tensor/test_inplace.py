@@ -160,3 +160,19 @@ def test_a_copy_made_by_advanced_indexing_is_its_own(torch):
         s[lib.tensor([0, 1])].add_(1)  # a copy: s is unchanged
         y.backward()
         np.testing.assert_array_equal(np.asarray(x.grad), [3.0, 4.0])
+
+
+def test_in_place_while_recording_keeps_the_tensors_dtype_and_shape(torch):
+    for lib in (sg, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        a = x * 1
+        a.add_(lib.ones(3, dtype=lib.float64, requires_grad=True))
+        half = lib.zeros(3, dtype=lib.float16)
+        half.mul_(x)
+        assert str(a.dtype).endswith("float32") and str(half.dtype).endswith("float16")
+        a.sum().backward()
+        assert x.grad.tolist() == [1.0, 1.0, 1.0]
+        with pytest.raises(RuntimeError):
+            (lib.tensor([1.0, 2.0], requires_grad=True) * 1).add_(lib.ones(3, 2, requires_grad=True))
+    with pytest.raises(TypeError, match="cannot be stored in a tensor of dtype int64"):
+        sg.zeros(3, dtype=sg.int64).add_(sg.ones(3, requires_grad=True))

@@ -34,6 +34,15 @@ def _alias(t: Any, array: Any) -> Tensor:
     return alias
 
 
+def _kept_in_place(out: Tensor, target: Any) -> Tensor:
+    """``out`` as the in-place result for ``target``'s tensor: its shape, in its dtype (the cast recorded)."""
+    if tuple(out.data.shape) != tuple(target.shape):
+        raise RuntimeError(f"in-place result of shape {tuple(out.data.shape)} does not fit a tensor of shape "
+                           f"{tuple(target.shape)}: the other operand must broadcast to it")  # fmt: skip
+    _check_storable(out.data, target)
+    return out if out.data.dtype == target.dtype else _math.cast(out, target.dtype)
+
+
 def _check_storable(out: Any, target: Any) -> None:
     if out.dtype != target.dtype and not np.can_cast(out.dtype, target.dtype, "same_kind"):
         raise TypeError(f"in-place result of dtype {out.dtype} cannot be stored in a tensor of dtype "
@@ -57,6 +66,9 @@ class InPlaceMixin:
         if not flows:
             with autograd.no_grad():
                 out = op(self, *args).data
+            if out.shape != self.data.shape:
+                raise RuntimeError(f"in-place result of shape {tuple(out.shape)} does not fit a tensor of shape "
+                                   f"{tuple(self.data.shape)}: the other operand must broadcast to it")  # fmt: skip
             _check_storable(out, self.data)
             self.data[...] = out
             self._version[0] += 1
@@ -69,7 +81,7 @@ class InPlaceMixin:
         base = self._base
         if base is not None and _owner(self.data) is _owner(base.data):
             return self._in_place_on_view(base, op, args)
-        out = op(_alias(self, self.data), *args)  # the old value as the input of the recorded op
+        out = _kept_in_place(op(_alias(self, self.data), *args), self.data)  # the old value as the recorded input
         self.data, self.creator, self.requires_grad = out.data, out.creator, True
         self._version = [self._version[0] + 1]  # new memory: no longer a view, so its own counter
         self._base = None
@@ -92,8 +104,7 @@ class InPlaceMixin:
                 "expand()ed view) or of a base that is not one block of memory; use the out-of-place op instead"
             )
         before = _alias(self, self.data.copy())  # a copy: the op may save it, and the memory is written below
-        out = op(before, *args)
-        _check_storable(out.data, self.data)
+        out = _kept_in_place(op(before, *args), self.data)
         new_base = _shape.setitem(_alias(base, base.data), where, out)
         base.data[...] = new_base.data
         self._version[0] += 1  # the cell base and all its views share: whoever saved the old values will refuse
