@@ -244,8 +244,13 @@ def test_load_state_dict_rejects_a_different_model(rng):
 def test_parameter_and_state_keep_their_dtype(cls, kwargs, dtype, rng):
     params = _params(rng, dtype)
     optimizer = cls(params, **kwargs)
-    # float64 gradients on a float32 weight (a loss computed in double) must not turn the weight into float64.
-    _steps(optimizer, params, [_grads(rng, params, np.float64) for _ in range(3)])
+    # A loss computed in double: backward hands each weight its gradient in the weight's dtype, and no step
+    # may turn a float32 weight or its state into float64.
+    for _ in range(3):
+        optimizer.zero_grad()
+        sum((p * sg.tensor(g)).sum() for p, g in zip(params, _grads(rng, params, np.float64))).backward()
+        assert all(p.grad.dtype == dtype for p in params)
+        optimizer.step()
     for param in params:
         assert param.dtype == dtype
         for name, value in optimizer.state[param].items():

@@ -79,3 +79,40 @@ def test_optimizers_and_zero_grad_work_on_the_tensor():
     assert isinstance(model.weight.grad, sg.Tensor) and not model.weight.grad.numpy().any()
     opt.zero_grad()
     assert model.weight.grad is None
+
+
+def test_zeroing_and_clipping_keep_the_same_grad_tensor(torch):
+    for lib in (sg, torch):
+        model = lib.nn.Linear(3, 2)
+        opt = lib.optim.SGD(model.parameters(), lr=0.1)
+        (model(lib.ones(4, 3)) * 10).sum().backward()
+        held = model.weight.grad
+        lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        assert model.weight.grad is held and float(held.norm()) <= 1.0
+        opt.zero_grad(set_to_none=False)
+        assert model.weight.grad is held and not held.any()
+        model.zero_grad(set_to_none=False)
+        assert model.weight.grad is held
+
+
+def test_a_grad_of_another_dtype_is_refused():
+    x = sg.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="assigned grad has dtype float64, but the tensor has dtype float32"):
+        x.grad = np.zeros(2)
+
+
+def test_clipping_by_norm_order_and_by_value_matches_torch(torch):
+    def run(lib):
+        w = lib.tensor([[3.0, 4.0], [0.0, 12.0]], requires_grad=True)
+        out = []
+        for clip in (lambda: lib.nn.utils.clip_grad_norm_([w], 5.0),
+                     lambda: lib.nn.utils.clip_grad_norm_(w, 1.0, norm_type=float("inf")),
+                     lambda: lib.nn.utils.clip_grad_value_([w], 7)):
+            w.grad = None
+            (w * w).sum().backward()
+            norm = clip()
+            out.append((None if norm is None else norm.item(), w.grad.tolist()))
+        return out
+
+    for (n, g), (tn, tg) in zip(run(sg), run(torch)):
+        assert n == pytest.approx(tn) and np.allclose(g, tg)

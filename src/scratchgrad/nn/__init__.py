@@ -1,6 +1,6 @@
 """Modules and layers in PyTorch's style (NCHW): ``import scratchgrad.nn as nn``."""
 
-from . import functional, init, parallel
+from . import functional, init, parallel, utils
 from .activations import ELU, GELU, LeakyReLU, LogSoftmax, Softmax
 from .containers import ModuleDict, ModuleList, ParameterList
 from .layers import (
@@ -98,4 +98,5 @@ __all__ = [
     "functional",
     "init",
     "parallel",
+    "utils",
 ]

@@ -194,7 +194,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = backend.get_array_module(param.data).zeros_like(param.grad.data)
+                param.grad.data = backend.get_array_module(param.data).zeros_like(param.grad.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter, e.g. a pretrained backbone; returns self."""

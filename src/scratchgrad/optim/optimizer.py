@@ -81,14 +81,15 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every gradient: ``None`` by default (backward then assigns instead of adding to zeros).
 
-        ``set_to_none=False`` writes zeros instead, into a fresh array (a gradient array may be shared).
+        ``set_to_none=False`` zeroes each ``.grad`` Tensor (the same Tensor, as PyTorch's) with a fresh array, so
+        an array handed out earlier (``.grad.data``) keeps its values.
         """
         for group in self.param_groups:
             for param in group["params"]:
                 if set_to_none or param.grad is None:
                     param.grad = None
                 else:
-                    param.grad = backend.get_array_module(param.data).zeros_like(param.grad.data)
+                    param.grad.data = backend.get_array_module(param.data).zeros_like(param.grad.data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters whose ``.grad`` is None are left alone.

@@ -141,6 +141,9 @@ class TensorCore:
                 f"assigned grad has shape {tuple(array.shape)}, but the tensor has shape {tuple(self.data.shape)}: "
                 "a gradient must have the shape of its tensor"
             )
+        if array.dtype != self.data.dtype:
+            raise RuntimeError(f"assigned grad has dtype {array.dtype}, but the tensor has dtype {self.data.dtype}: "
+                               "a gradient must have the dtype of its tensor")  # fmt: skip
         self._grad = value if isinstance(value, TensorCore) and value.creator is None else autograd.wrap(array)
 
     @property

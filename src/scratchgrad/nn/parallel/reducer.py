@@ -167,7 +167,11 @@ class Reducer:
             for slot, (_, p) in zip(bucket.slots, bucket.params):
                 # A view saves a copy, but the next synchronised backward writes over it (PyTorch's option too).
                 on_host = isinstance(p.data, np.ndarray)
-                p.grad = slot if self.as_views and on_host else backend.get_array_module(p.data).array(slot)
+                averaged = slot if self.as_views and on_host else backend.get_array_module(p.data).array(slot)
+                if p.grad is None:
+                    p.grad = averaged
+                else:  # the same .grad Tensor, as backward keeps it
+                    p.grad.data = averaged
         self.armed = False
 
     def remove(self) -> None:
