@@ -27,6 +27,21 @@ _Tensor: Any = None
 """The Tensor class, registered by ``tensor/`` when it is imported (autograd sits below it)."""
 
 
+_refresh_view: Any = None
+"""``tensor/``'s function that gives a view whose memory changed in place the history of its base as it is now."""
+
+
+def register_view_refresher(function: Any) -> None:
+    """Set the function ``Function.__call__`` calls for a view whose base changed in place (``tensor/``'s)."""
+    global _refresh_view
+    _refresh_view = function
+
+
+def _refreshed(view: Any) -> bool:
+    _refresh_view(view)
+    return view.requires_grad
+
+
 def register_tensor_class(cls: type) -> None:
     """Make ``cls`` the class that ``Function.__call__`` wraps outputs in and that backward recognises."""
     global _Tensor
@@ -154,8 +169,6 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     versions: tuple[int, ...] = ()
     """Each input's version when forward saved arrays: backward refuses to run if one was changed in place."""
-    output_saved = False
-    """Whether forward saved its own output (exp, tanh, ...): then an in-place change to the output matters."""
     out_version = 0
     """The output's version when this function made it (0, or later when an in-place op rebinds a tensor)."""
 
@@ -164,7 +177,9 @@ class Function:
         if backend._cupy is not None and len(arrays) > 1:  # arrays may live on different devices only then
             check_same(self.name(), arrays)
         if _grad_enabled:
-            needs = tuple([isinstance(x, _Tensor) and x.requires_grad for x in inputs])
+            # (a view whose base changed in place since it took its history takes the base's new one first)
+            needs = tuple([isinstance(x, _Tensor) and (x.requires_grad if x._base is None or x._version[0] ==
+                                                       x._view_version else _refreshed(x)) for x in inputs])
             if True in needs:
                 self.needs_input_grad = needs
                 y = self.forward(*arrays)
@@ -172,7 +187,6 @@ class Function:
                 self.creators = tuple([x.creator if isinstance(x, _Tensor) else None for x in inputs])
                 if self.saved:
                     self.versions = tuple([x._version[0] if isinstance(x, _Tensor) else 0 for x in inputs])
-                    self.output_saved = any([a is y for a in self.saved])
                 return _Tensor._make(y, True, self)
         self.needs_input_grad = (False,) * len(inputs)
         return _Tensor._make(self.forward(*arrays))
@@ -226,10 +240,19 @@ def _node_of(x: Any, creator: Any) -> Any:
     return creator if creator is not None else AccumulateGrad(x)
 
 
+def _saved(fn: Function, array: Any) -> bool:
+    """Whether ``fn`` saved ``array``'s memory (the array itself or a view of the same owner)."""
+    owner = array if getattr(array, "base", None) is None else array.base
+    return any(a is array or getattr(a, "base", None) is owner or a is owner for a in fn.saved)
+
+
 def _check_unchanged(fn: Function, output: Any) -> None:
     """Refuse to differentiate through arrays that an in-place op changed after ``fn`` saved them."""
-    changed = [(x, v) for x, v in zip(fn.inputs, fn.versions) if isinstance(x, _Tensor) and x._version[0] != v]
-    if fn.output_saved and output is not None and output._version[0] != fn.out_version:
+    # Only memory that the function saved matters (exp saves its output, not its input); a tensor that an
+    # in-place op gave new memory left the saved array as it was.
+    changed = [(x, v) for x, v in zip(fn.inputs, fn.versions)
+               if isinstance(x, _Tensor) and x._version[0] != v and _saved(fn, x.data)]
+    if output is not None and output._version[0] != fn.out_version and _saved(fn, output.data):
         changed.append((output, fn.out_version))
     if changed:
         x, v = changed[0]

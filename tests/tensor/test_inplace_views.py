@@ -66,13 +66,6 @@ def _old_edge(L):
     return y, x, w.grad
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_in_place_through_a_view_gives_torch_values_and_gradients(torch, name):
-    ours, theirs = _both(torch, CASES[name])
-    for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(np.asarray(o.tolist()), np.asarray(t.tolist()), rtol=1e-6)
-
-
 def test_a_view_of_a_leaf_that_requires_grad_is_refused_as_in_torch(torch):
     for lib in (sg, torch):
         leaf = lib.ones(3, requires_grad=True)
@@ -104,3 +97,56 @@ def test_positions_index_a_view_in_its_base_for_any_layout():
             assert np.shares_memory(b, view)
             np.testing.assert_array_equal(b[positions(b, view)], view)
     assert positions(base, np.broadcast_to(base[0, 0, :1], (3,))) is None
+
+
+def _other_view_of_the_changed_base(L):
+    x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = L.tensor([5.0], requires_grad=True)
+    a = x * 1
+    first, second = a[0:2], a[1:3]
+    first.mul_(y)  # second shares the changed element: it takes the base's new history when next used
+    (second * L.tensor([1.0, 10.0])).sum().backward()
+    return second, x.grad, y.grad
+
+
+def _base_changed_under_its_view(L):
+    x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a = x * 1
+    view = a[0:2]
+    a.mul_(2)  # the view sees the new values and the new history
+    view.sum().backward()
+    return view, x.grad
+
+
+def _one_element_is_a_view(L):
+    x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a = x * 1
+    a[0].mul_(x[2])
+    a.sum().backward()
+    plain = L.zeros(3)
+    plain[1].fill_(5)
+    return a, x.grad, plain
+
+
+def _input_changed_after_an_op_that_saved_only_its_output(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1
+    y = a.exp()  # exp saves its output, not its input: changing the input is fine
+    a.add_(1)
+    y.sum().backward()
+    return y, x.grad
+
+
+CASES.update({
+    "another view of the changed base": _other_view_of_the_changed_base,
+    "a base changed under its view": _base_changed_under_its_view,
+    "one element indexed is a view": _one_element_is_a_view,
+    "an input changed after an op that saved only its output": _input_changed_after_an_op_that_saved_only_its_output,
+})
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_in_place_through_a_view_gives_torch_values_and_gradients(torch, name):
+    ours, theirs = _both(torch, CASES[name])
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(np.asarray(o.tolist()), np.asarray(t.tolist()), rtol=1e-6)

@@ -58,17 +58,13 @@ def torch_operands(a: Any, b: Any) -> tuple[Any, Any]:
     kind, a 0-d operand takes a dimensioned one's dtype (``float32 * float64 0-d`` is float32, ``int32 + int64 0-d``
     int32); two dimensioned or two 0-d operands widen as in NumPy.
     """
-    if isinstance(a, np.generic):
-        a = a.item()
-    if isinstance(b, np.generic):
-        b = b.item()
     xa, xb = array_of(a), array_of(b)
-    try:
-        da, db = xa.dtype, xb.dtype
-    except AttributeError:  # a Python number: NumPy's weak scalars already follow PyTorch
+    da, db = getattr(xa, "dtype", None), getattr(xb, "dtype", None)
+    if da == db or da is None or db is None:  # the common cases (one dtype; a Python number, weak in NumPy too)
         return a, b
-    if da == db:  # the common case, settled here
-        return a, b
+    if isinstance(a, np.generic) or isinstance(b, np.generic):  # a NumPy number counts as a Python one
+        return torch_operands(a.item() if isinstance(a, np.generic) else a,
+                              b.item() if isinstance(b, np.generic) else b)
     ka, kb = _CATEGORY[da.kind], _CATEGORY[db.kind]
     if ka != kb:
         return (_to(a, db), b) if ka < kb else (a, _to(b, da))

@@ -92,7 +92,10 @@ class GetItem(Function):
 
     def forward(self, x):
         self.in_shape, self.in_dtype = x.shape, x.dtype
-        return x[self.index]
+        y = x[self.index]
+        if isinstance(y, np.generic):  # one element: a 0-d view of it, as PyTorch's t[0] is a view
+            y = x[(self.index if isinstance(self.index, tuple) else (self.index,)) + (Ellipsis,)]
+        return y
 
     def backward(self, gy):
         xp = get_array_module(gy)

@@ -9,6 +9,7 @@ Every method is one call into ``ops/``; no op is implemented twice.
 from __future__ import annotations
 
 from .. import autograd
+from . import inplace
 from .arithmetic import ArithmeticMixin
 from .convert import ConvertMixin
 from .core import TensorCore
@@ -38,6 +39,7 @@ class Tensor(TensorCore, ArithmeticMixin, ReduceMixin, MovementMixin, ConvertMix
 
 
 autograd.register_tensor_class(Tensor)
+autograd.register_view_refresher(inplace.refresh_view)
 
 
 __all__ = ["Tensor"]

@@ -71,7 +71,7 @@ class TensorCore:
     """The slots every Tensor has and the methods that read them; the mixins beside it add the named ops."""
 
     __slots__ = ("data", "_grad", "requires_grad", "creator", "name", "_retain_grad", "_version", "_base",
-                 "__weakref__")
+                 "_view_version", "__weakref__")
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meeting a Tensor. ``array <op> tensor`` is the tensor op (a Tensor, in the graph); with ``out=``

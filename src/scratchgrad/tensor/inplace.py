@@ -8,6 +8,7 @@ tensor takes its result, so gradients flow through the change as in PyTorch.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -41,6 +42,26 @@ def _kept_in_place(out: Tensor, target: Any) -> Tensor:
                            f"{tuple(target.shape)}: the other operand must broadcast to it")  # fmt: skip
     _check_storable(out.data, target)
     return out if out.data.dtype == target.dtype else _math.cast(out, target.dtype)
+
+
+def _rederive(view: Any, base: Any, where: Any) -> None:
+    """Give ``view`` the history "its region of ``base`` as base is now" (PyTorch regenerates a view's grad_fn
+    the same way once its base changed in place)."""
+    region = _shape.getitem(base, where)
+    view.creator, view.requires_grad = region.creator, region.requires_grad
+    if region.creator is not None:
+        region.creator.out_version = view._version[0]
+    view._view_version = view._version[0]
+
+
+def refresh_view(view: Any) -> None:
+    """Called by ``Function.__call__`` for a view whose memory changed in place since it took its history."""
+    base = view._base
+    where = _shape.positions(base.data, view.data) if _owner(view.data) is _owner(base.data) else None
+    if where is None:  # no longer its base's memory (or an expanded view): it keeps the history it has
+        view._view_version = view._version[0]
+        return
+    _rederive(view, base, where)
 
 
 def _check_storable(out: Any, target: Any) -> None:
@@ -81,10 +102,16 @@ class InPlaceMixin:
         base = self._base
         if base is not None and _owner(self.data) is _owner(base.data):
             return self._in_place_on_view(base, op, args)
-        out = _kept_in_place(op(_alias(self, self.data), *args), self.data)  # the old value as the recorded input
-        self.data, self.creator, self.requires_grad = out.data, out.creator, True
-        self._version = [self._version[0] + 1]  # new memory: no longer a view, so its own counter
-        self._base = None
+        if sys.getrefcount(self._version) > 2:  # another live tensor views this memory: change it in place
+            out = _kept_in_place(op(_alias(self, self.data.copy()), *args), self.data)
+            self.data[...] = out.data
+            self._version[0] += 1  # the views see the values now, and take the new history when next used
+        else:  # nothing else sees this memory: the result's own array will do
+            out = _kept_in_place(op(_alias(self, self.data), *args), self.data)  # the old value, recorded
+            self.data = out.data
+            self._version = [self._version[0] + 1]
+            self._base = None
+        self.creator, self.requires_grad = out.creator, True
         out.creator.out_version = self._version[0]
         return self  # type: ignore[return-value]
 
@@ -110,9 +137,7 @@ class InPlaceMixin:
         self._version[0] += 1  # the cell base and all its views share: whoever saved the old values will refuse
         base.creator, base.requires_grad = new_base.creator, True
         new_base.creator.out_version = self._version[0]
-        region = _shape.getitem(base, where)
-        self.creator, self.requires_grad = region.creator, True
-        region.creator.out_version = self._version[0]
+        _rederive(self, base, where)
         return self  # type: ignore[return-value]
 
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:

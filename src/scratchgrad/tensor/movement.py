@@ -27,6 +27,7 @@ def _view(t: Any, out: Any) -> Any:
     if out.data.base is not None and out.data.base is owner:
         out._version = t._version
         out._base = t if t._base is None else t._base
+        out._view_version = t._version[0]  # the history it has is its base's at this version
     return out
 
 
