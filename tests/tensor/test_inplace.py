@@ -176,3 +176,13 @@ def test_in_place_while_recording_keeps_the_tensors_dtype_and_shape(torch):
             (lib.tensor([1.0, 2.0], requires_grad=True) * 1).add_(lib.ones(3, 2, requires_grad=True))
     with pytest.raises(TypeError, match="cannot be stored in a tensor of dtype int64"):
         sg.zeros(3, dtype=sg.int64).add_(sg.ones(3, requires_grad=True))
+
+
+def test_power_and_floor_division_assignments_are_in_place(torch):
+    for lib in (sg, torch):
+        t = lib.tensor([3.0, -7.0])
+        alias = t
+        t **= 2
+        t //= 4
+        assert t is alias and t.tolist() == [2.0, 12.0]
+        assert lib.tensor([2.0]).pow_(3).tolist() == [8.0] and lib.tensor([7]).floor_divide_(2).tolist() == [3]

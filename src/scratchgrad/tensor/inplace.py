@@ -165,6 +165,14 @@ class InPlaceMixin:
     def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
 
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._in_place(_math.pow, exponent)
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        return self._in_place(lambda x, o: _pw.rounded_div(x, o, "floor"), other)
+
+    __ipow__, __ifloordiv__ = pow_, floor_divide_
+
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         return self._in_place(lambda x: _math.clip(x, min, max))
 
