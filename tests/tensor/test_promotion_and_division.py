@@ -127,3 +127,25 @@ def test_integer_division_by_zero_is_an_error_as_in_torch(torch):
             lib.tensor([7, -7]) // 0
         with pytest.raises(error):
             lib.tensor([7, -7]).div(lib.tensor([1, 0]), rounding_mode="trunc")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        lambda L: L.Tensor(2, 3),
+        lambda L: L.Tensor(3),
+        lambda L: L.Tensor(),
+        lambda L: L.Tensor(L.Size([2, 2])),
+        lambda L: L.Tensor(2, 3).fill_(1.5),
+    ],
+)
+def test_the_tensor_constructors_sizes_forms_give_torchs_shape_and_dtype(torch, code):
+    ours, theirs = code(sg), code(torch)
+    assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype)[-7:] == str(theirs.dtype)[-7:]
+    if theirs.numel() and theirs[0].sum().item() == 1.5 * theirs.shape[-1]:
+        assert_same(ours, theirs)
+
+
+def test_the_tensor_constructor_names_what_it_refused():
+    with pytest.raises(TypeError, match=r"Tensor\(\): expected data .* or sizes .*received \(2, -1\)"):
+        sg.Tensor(2, -1)

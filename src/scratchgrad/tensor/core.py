@@ -63,6 +63,22 @@ def _operand(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else autograd.wrap(x)
 
 
+def _data_or_sizes(args: tuple[Any, ...], dtype: Any) -> Any:
+    """``Tensor(data)``, or PyTorch's sizes forms: ``Tensor(2, 3)``, ``Tensor(3)``, ``Tensor(Size)`` and
+    ``Tensor()`` make a tensor of that shape (zeros; PyTorch leaves it uninitialised)."""
+    if len(args) == 1 and not isinstance(args[0], Size) and not _is_int(args[0]):
+        return args[0]
+    shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args or (0,)
+    if not all(_is_int(n) and n >= 0 for n in shape):
+        raise TypeError(f"Tensor(): expected data (a number, a list, an array or a tensor) or sizes (non-negative "
+                        f"ints); received {args!r}")  # fmt: skip
+    return np.zeros(shape, dtype=dtypes.to_numpy_dtype(dtype) or backend.get_default_dtype())
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _is_python_data(value: Any) -> bool:
     return isinstance(value, (int, float, bool, list, tuple))
 
@@ -86,7 +102,8 @@ class TensorCore:
         result = getattr(ufunc, method)(*arrays, **kwargs)
         return out[0] if out is not None and len(out) == 1 else result
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        data = _data_or_sizes(data, dtype)
         if isinstance(data, TensorCore):
             data = data.data
         from_python = _is_python_data(data)
