@@ -57,8 +57,10 @@ def _rederive(view: Any, base: Any, where: Any) -> None:
 def refresh_view(view: Any) -> None:
     """Called by ``Function.__call__`` for a view whose memory changed in place since it took its history."""
     base = view._base
-    where = _shape.positions(base.data, view.data) if _owner(view.data) is _owner(base.data) else None
-    if where is None:  # no longer its base's memory (or an expanded view): it keeps the history it has
+    where = None
+    if base.creator is not None and _owner(view.data) is _owner(base.data):  # a leaf's history never changes
+        where = _shape.positions(base.data, view.data)
+    if where is None:  # a leaf's view (an optimizer changed its values), or no longer its base's memory
         view._view_version = view._version[0]
         return
     _rederive(view, base, where)
