@@ -62,3 +62,12 @@ def test_removing_the_last_hook_leaves_backward_nothing_to_count():
     assert grad_hooks.has_hooks()
     second()  # a handle is also callable, as a module hook's is
     assert not grad_hooks.has_hooks()
+
+
+def test_a_handle_used_as_a_context_removes_its_hook_after_the_block():
+    seen = []
+    x = sg.tensor([1.0], requires_grad=True)
+    with x.register_post_accumulate_grad_hook(lambda leaf: seen.append(1)):
+        (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    assert seen == [1]

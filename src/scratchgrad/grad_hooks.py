@@ -24,6 +24,12 @@ class RemovableHandle:
 
     __call__ = remove
 
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:  # ``with module.register_forward_hook(f):`` removes it after the block
+        self.remove()
+
 
 def has_hooks() -> bool:
     """True when some live leaf has a hook (backward counts gradients only then)."""
