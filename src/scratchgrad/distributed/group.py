@@ -27,7 +27,7 @@ _timeout_s = DEFAULT_TIMEOUT_S
 _ROLL_CALL, _PRESENT = 23674, 23675
 """Point-to-point tags of the roll call a timed-out wait makes (MPI keeps them apart from collectives)."""
 ROLL_CALL_GRACE_S = 3.0
-FORWARD_GRACE_S = 0.5
+FORWARD_GRACE_S = 1.0
 """Seconds a rank that stops the job waits after printing why: MPICH's launcher kills its output forwarders on
 ``Abort``, and a message still in the pipe would be lost."""
 
