@@ -1,4 +1,4 @@
-"""Grad mode, Function and the backward walk over the computational graph.
+"""Function and the backward walk over the computational graph (grad mode is in ``grad_mode.py``).
 
 A Tensor (``tensor/``) that a ``Function`` produced while gradients were enabled remembers that function
 (``.creator``). ``backward(tensor)`` walks those functions in reverse topological order and calls each one's
@@ -12,17 +12,15 @@ so that ``Function.__call__`` can wrap its outputs.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, grad_mode
 from .device import check_same
 from .grad_hooks import PostAccumulate, has_hooks
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
-_grad_enabled = True
 _Tensor: Any = None
 """The Tensor class, registered by ``tensor/`` when it is imported (autograd sits below it)."""
 
@@ -55,81 +53,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(creation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Build no graph inside this block (or decorated function): for inference and for optimizer updates.
-
-    Example::
-
-        with sg.no_grad():
-            logits = model(x)      # logits.creator is None, nothing is kept for backward
-    """
-
-    mode = False
-
-    def __init__(self) -> None:
-        # A stack, not one saved value: a decorated function enters the same object again when it recurses.
-        self._previous: list[bool] = []
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
-
-
-class enable_grad(no_grad):
-    """Turn graph building back on inside a ``no_grad`` block."""
-
-    mode = True
-
-
-class inference_mode(no_grad):
-    """``no_grad`` for inference (PyTorch's faster variant; here the same thing). ``inference_mode(False)`` is
-    a block that changes nothing."""
-
-    def __init__(self, mode: bool = True) -> None:
-        super().__init__()
-        self.mode = not mode
-
-
-class set_grad_enabled:
-    """Turn graph building on or off: at once when called (``set_grad_enabled(False)``), back to what it was when
-    used as a context manager (``with set_grad_enabled(is_training): ...``) and the block ends, and only inside the
-    function when used as a decorator (``@set_grad_enabled(False)``), as PyTorch's."""
-
-    def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.previous = _grad_enabled
-        self.mode = bool(mode)
-        _grad_enabled = self.mode
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self.previous
-
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        global _grad_enabled
-        _grad_enabled = self.previous  # decorating changes nothing outside the function
-        mode = self.mode
-
-        @functools.wraps(function)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return function(*args, **kwargs)
-
-        return run
 
 
 def _no_scalar(value: Any) -> Any:
@@ -176,7 +99,7 @@ class Function:
         arrays = [x.data if isinstance(x, _Tensor) else x for x in inputs]
         if backend._cupy is not None and len(arrays) > 1:  # arrays may live on different devices only then
             check_same(self.name(), arrays)
-        if _grad_enabled:
+        if grad_mode.enabled:
             # (a view whose base changed in place since it took its history takes the base's new one first)
             needs = tuple([isinstance(x, _Tensor) and (x.requires_grad if x._base is None or x._version[0] ==
                                                        x._view_version else _refreshed(x)) for x in inputs])
